@@ -1,0 +1,3 @@
+"""ablate: controlled ablation studies for vision-language-action robot policies."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The `ablate` command line (DESIGN.md, "CLI"). Commands that only read or plan never import torch."""

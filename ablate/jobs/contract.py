@@ -1,0 +1,82 @@
+"""The job contract. A job gets a `Run` read from `run.json` in its work dir — never from pickled arguments, so
+a requeued job (which submitit re-runs with its *original* pickle) still sees the current state on disk.
+
+Files in a run's work dir:
+- run.json      the Run (written by the driver)
+- ledger.json   the budget ledger (planned by the driver, consumed by the job)
+- state.json    what the job says about itself: running/done/failed, stage, step, last metrics, error
+- launch.json   what the driver submitted: launcher, job ids, times
+- checkpoints/  the job's own checkpoints (latest one wins)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ablate import atomic
+
+RUN_FILE, STATE_FILE, LAUNCH_FILE = "run.json", "state.json", "launch.json"
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    name: str
+    sweep: str
+    arm: str
+    levels: dict[str, str]
+    seed: int
+    job: str  # a registered job kind
+    config: dict[str, Any]
+    work_dir: str
+    tracking_uri: str | None = None
+    mlflow_run_id: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.work_dir)
+
+    def save(self) -> None:
+        atomic.write_json(self.path / RUN_FILE, asdict(self))
+
+    @classmethod
+    def load(cls, work_dir: str | Path) -> Run:
+        data = atomic.read_json(Path(work_dir) / RUN_FILE)
+        if data is None:
+            raise FileNotFoundError(f"no {RUN_FILE} in {work_dir}")
+        return cls(**data)
+
+
+def read_state(work_dir: str | Path) -> dict[str, Any]:
+    return atomic.read_json(Path(work_dir) / STATE_FILE, {})
+
+
+def update_state(work_dir: str | Path, **changes: Any) -> dict[str, Any]:
+    """Only the job writes state.json (one writer per run, guarded by the run lock)."""
+    state = read_state(work_dir) | changes | {"updated": time.time()}
+    atomic.write_json(Path(work_dir) / STATE_FILE, state)
+    return state
+
+
+def read_launch(work_dir: str | Path) -> dict[str, Any]:
+    return atomic.read_json(Path(work_dir) / LAUNCH_FILE, {})
+
+
+def record_launch(work_dir: str | Path, launcher: str, job_id: str) -> None:
+    """Only the driver writes launch.json."""
+    launch = read_launch(work_dir)
+    history = [*launch.get("history", []), {"launcher": launcher, "job_id": job_id, "time": time.time()}]
+    atomic.write_json(
+        Path(work_dir) / LAUNCH_FILE,
+        {"launcher": launcher, "job_id": job_id, "time": time.time(), "history": history},
+    )
+
+
+def host_info() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}

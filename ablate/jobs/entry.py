@@ -1,0 +1,152 @@
+"""The callable every launcher submits: `RunJob()(work_dir)`.
+
+It reads the Run from disk, takes the run's lock (so a duplicate submission can never train the same run twice),
+records its state, calls the registered job kind, and records success or the error. An exception propagates,
+so the scheduler marks the job FAILED too. Requeue (preemption, timeout) re-runs the same pickle; the job kind
+resumes from its latest checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import submitit
+
+from ablate.budget.ledger import Ledger
+from ablate.jobs.checkpoints import CheckpointStore
+from ablate.jobs.contract import Run, host_info, read_state, update_state
+from ablate.jobs.registry import load_job
+from ablate.track.mlflow_runs import JobTracker
+
+ERROR_TAIL_LINES = 25
+
+
+class DuplicateRun(RuntimeError):
+    pass
+
+
+@dataclass
+class JobContext:
+    """What a job kind gets: its Run, its ledger, checkpoints, tracking, and where it is in a distributed job."""
+
+    run: Run
+    ledger: Ledger
+    checkpoints: CheckpointStore
+    tracker: JobTracker
+    rank: int = 0
+    world_size: int = 1
+    _last_report: float = field(default=0.0, repr=False)
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def report(self, stage: str, step: int, metrics: dict[str, float], force: bool = False) -> None:
+        """Progress for `ablate status` (throttled) and metrics for MLflow (buffered). Main rank only."""
+        if not self.is_main:
+            return
+        self.tracker.log(metrics, step)
+        now = time.monotonic()
+        if force or now - self._last_report > 1.0:
+            self._last_report = now
+            update_state(
+                self.run.path,
+                stage=stage,
+                step=step,
+                metrics=metrics,
+                consumed={s: c.get(self.ledger.unit, 0) for s, c in self.ledger.consumed.items()},
+            )
+
+    def save_ledger(self) -> None:
+        if self.is_main:
+            self.ledger.save(self.run.path)
+
+
+class RunJob(submitit.helpers.Checkpointable):
+    """Checkpointable: on preemption submitit requeues this same callable; state comes from disk."""
+
+    def __call__(self, work_dir: str) -> dict[str, Any]:
+        return execute(Path(work_dir))
+
+    def checkpoint(self, work_dir: str) -> submitit.helpers.DelayedSubmission:
+        if os.environ.get("SUBMITIT_GLOBAL_ID", os.environ.get("SLURM_PROCID", "0")) in ("0", ""):
+            update_state(Path(work_dir), status="requeued")
+        return super().checkpoint(work_dir)
+
+
+def execute(work_dir: Path) -> dict[str, Any]:
+    run = Run.load(work_dir)
+    rank, world = _distributed_setup()
+    lock = _take_lock(work_dir) if rank == 0 else None
+    ledger = Ledger.load(work_dir)
+    tracker = JobTracker(run.tracking_uri, run.mlflow_run_id) if rank == 0 else JobTracker(None, None)
+    keep = int((run.config.get("train") or {}).get("keep_checkpoints", 2))
+    ctx = JobContext(run, ledger, CheckpointStore(work_dir / "checkpoints", keep), tracker, rank, world)
+    if rank == 0:
+        attempts = read_state(work_dir).get("attempts", 0) + 1
+        update_state(
+            work_dir,
+            status="running",
+            job_id=_job_id(),
+            attempts=attempts,
+            error=None,
+            started=time.time(),
+            **host_info(),
+        )
+        tracker.start()
+    try:
+        result = load_job(run.job)(ctx)
+    except BaseException as e:
+        if rank == 0:
+            tail = "".join(traceback.format_exception(e)).splitlines()[-ERROR_TAIL_LINES:]
+            update_state(work_dir, status="failed", error="\n".join(tail), finished=time.time())
+            _quietly(lambda: tracker.finish("FAILED"))
+        raise
+    finally:
+        if lock is not None:
+            lock.close()
+    if rank == 0:
+        ctx.save_ledger()
+        update_state(work_dir, status="done", result=result, finished=time.time())
+        tracker.finish("FINISHED")
+    return result
+
+
+def _take_lock(work_dir: Path):
+    f = open(work_dir / ".lock", "w")  # noqa: SIM115 - held for the whole job
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise DuplicateRun(f"another job is already running {work_dir.name}; this one does nothing") from None
+    return f
+
+
+def _distributed_setup() -> tuple[int, int]:
+    """One Slurm task per GPU: submitit exports MASTER_ADDR/RANK/WORLD_SIZE for torch.distributed (env://)."""
+    try:
+        env = submitit.JobEnvironment()
+    except RuntimeError:  # not inside a submitit job (e.g. `ablate train` in a shell)
+        return 0, 1
+    if env.num_tasks > 1:
+        submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=False)
+    return env.global_rank, env.num_tasks
+
+
+def _job_id() -> str:
+    try:
+        return str(submitit.JobEnvironment().job_id)
+    except RuntimeError:
+        return f"pid{os.getpid()}"
+
+
+def _quietly(fn) -> None:
+    with contextlib.suppress(Exception):  # the job's own error matters more than a tracking hiccup
+        fn()

@@ -1,0 +1,1 @@
+"""Launch: the sweep directory, launchers (debug, local, slurm through submitit), resume and status."""

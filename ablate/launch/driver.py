@@ -1,0 +1,134 @@
+"""The sweep driver: write the sweep directory, register runs in MLflow, launch what is not done or running.
+
+Resume is the same call: finished runs are skipped, running ones adopted, failed or missing ones relaunched.
+Killing the driver loses nothing: every fact it needs again is on disk (manifest, run.json, launch.json), and
+the run lock in each work dir stops a duplicate submission from training a run twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ablate.jobs.contract import record_launch
+from ablate.launch.launchers import LauncherSettings, make_executor, submit
+from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, RunStatus, run_statuses
+from ablate.launch.sweep_dir import SweepDir
+from ablate.spec.plan import Plan
+from ablate.track import mlflow_runs
+
+POLL_S = 1.0
+
+
+def launch_sweep(
+    plan: Plan,
+    sweep: SweepDir,
+    settings: LauncherSettings,
+    tracking_uri: str,
+    console: Console,
+    wait: bool = False,
+) -> list[RunStatus]:
+    sweep.check_compatible(plan)
+    sweep.write(plan, tracking_uri)
+    _register_in_mlflow(plan, sweep, tracking_uri, console)
+    dirs = [sweep.run_dir(r.id) for r in plan.runs]
+    statuses = run_statuses(dirs)
+    todo = [s.run.path for s in statuses if s.state in (FAILED, NOT_LAUNCHED)]
+    n_done = sum(s.state == DONE for s in statuses)
+    n_active = sum(s.active for s in statuses)
+    console.print(
+        f"[bold]{plan.spec.name}[/]: {len(dirs)} runs — {n_done} done, {n_active} running or pending "
+        f"(adopted), {len(todo)} to launch on [bold]{settings.kind}[/]"
+    )
+    folder = sweep.root / "submitit"
+    if settings.kind == "slurm":
+        if todo:
+            jobs = submit(make_executor(settings, folder, plan.spec.name), todo)
+            for d, job in zip(todo, jobs, strict=True):
+                record_launch(d, "slurm", job.job_id)
+            console.print(
+                f"submitted {len(jobs)} Slurm job(s): {jobs[0].job_id.split('_')[0]}"
+                f"{'_[0-' + str(len(jobs) - 1) + ']' if len(jobs) > 1 else ''}"
+            )
+        if not wait:
+            return run_statuses(dirs)
+        return _follow(dirs, [], settings, folder, plan, console)
+    return _follow(dirs, todo, settings, folder, plan, console)
+
+
+def _follow(
+    dirs: list[Path], todo: list[Path], settings: LauncherSettings, folder: Path, plan: Plan, console: Console
+) -> list[RunStatus]:
+    """Run the local queue (at most `parallel` at once) and follow every run until none is active."""
+    executor = make_executor(settings, folder, plan.spec.name) if todo else None
+    queue, jobs = list(todo), []
+    reported: set[str] = set()
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("runs finished", total=len(dirs))
+        while True:
+            statuses = run_statuses(dirs)
+            for s in statuses:
+                if s.state in (DONE, FAILED) and s.run.id not in reported and s.run.path not in queue:
+                    reported.add(s.run.id)
+                    _report(s, console)
+            active = sum(s.active for s in statuses)
+            while queue and active < settings.parallel:
+                work = queue.pop(0)
+                job = submit(executor, [work])[0]
+                record_launch(work, settings.kind, job.job_id)
+                jobs.append(job)
+                if settings.kind == "debug":
+                    _run_debug(job)
+                else:
+                    active += 1
+            progress.update(bar, completed=sum(s.state in (DONE, FAILED) for s in statuses))
+            jobs = [j for j in jobs if not j.done()]  # polling reaps finished local processes
+            if not queue and not any(s.active for s in statuses) and not jobs:
+                final = run_statuses(dirs)
+                for s in final:
+                    if s.run.id not in reported and s.state in (DONE, FAILED):
+                        _report(s, console)
+                return final
+            time.sleep(POLL_S)
+
+
+def _run_debug(job) -> None:
+    with contextlib.suppress(Exception):  # a failure is recorded in the run's state.json by the job itself
+        job.result()  # DebugExecutor runs the job here, in this process
+
+
+def _report(s: RunStatus, console: Console) -> None:
+    if s.state == DONE:
+        console.print(f"  [green]done[/]   {s.run.name}  {s.metric}")
+    else:
+        last = (s.error or "").strip().splitlines()[-1:] or ["?"]
+        console.print(f"  [red]failed[/] {s.run.name}  {last[0]}")
+
+
+def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str, console: Console) -> None:
+    with console.status("registering the sweep and its runs in MLflow"):
+        commit = mlflow_runs.git_commit(plan.project_root)
+        exp_id, parent = mlflow_runs.ensure_parent(
+            uri,
+            plan.spec.name,
+            {"ablate.spec_hash": plan.spec_hash, "git_commit": commit, "ablate.sweep_dir": str(sweep.root)},
+        )
+        for run in plan.runs:
+            arm = plan.arm(run.arm)
+            tags = {
+                "sweep": plan.spec.name,
+                "arm": arm.name,
+                "arm_id": arm.id,
+                "seed": str(run.seed),
+                "config_hash": arm.id,
+                "git_commit": commit,
+            }
+            params = {f"level.{k}": v for k, v in arm.levels.items()} | {"seed": run.seed}
+            params |= mlflow_runs.flatten(arm.config)
+            mlflow_id = mlflow_runs.ensure_child(uri, exp_id, parent, run.id, run.name, tags, params)
+            sweep.set_mlflow_id(run.id, mlflow_id)

@@ -1,0 +1,55 @@
+"""Launchers, all through submitit: `debug` (in-process), `local` (LocalExecutor, N at once), `slurm`
+(SlurmExecutor job arrays with a parallelism cap). Each submits `RunJob()(work_dir)`; the run's state lives
+in its work dir, so nothing here has to survive the driver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ablate.launch.profiles import SlurmProfile
+
+LOCAL_TIMEOUT_MIN = 7 * 24 * 60  # LocalExecutor's default (2 min) would kill any real run
+
+
+@dataclass(frozen=True)
+class LauncherSettings:
+    kind: str  # debug | local | slurm
+    parallel: int = 2
+    profile: SlurmProfile | None = None
+    profile_path: Path | None = None
+
+
+def make_executor(settings: LauncherSettings, folder: Path, job_name: str):
+    import submitit
+
+    log_folder = folder / "%j"
+    if settings.kind == "debug":
+        return submitit.DebugExecutor(folder=log_folder)
+    if settings.kind == "local":
+        ex = submitit.LocalExecutor(folder=log_folder)
+        ex.update_parameters(timeout_min=LOCAL_TIMEOUT_MIN)
+        return ex
+    assert settings.profile is not None
+    ex = submitit.SlurmExecutor(folder=log_folder)
+    ex.update_parameters(**settings.profile.submitit_parameters(job_name))
+    return ex
+
+
+def submit(executor, work_dirs: list[Path]) -> list[Any]:
+    from ablate.jobs.entry import RunJob
+
+    if len(work_dirs) > 1 and type(executor).__name__ == "SlurmExecutor":
+        with executor.batch():  # one job array for the lot, capped by array_parallelism
+            jobs = [executor.submit(RunJob(), str(d)) for d in work_dirs]
+        return jobs
+    return [executor.submit(RunJob(), str(d)) for d in work_dirs]
+
+
+def sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str, n_runs: int) -> str:
+    """The sbatch script a Slurm submission of `n_runs` runs would send (for --dry-run)."""
+    ex = make_executor(settings, folder, job_name)
+    if n_runs > 1:
+        ex.update_parameters(map_count=n_runs)
+    return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")

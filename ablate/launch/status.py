@@ -1,0 +1,150 @@
+"""Where every run stands, from the files each run's job writes and what the scheduler says about its job.
+
+A job that raised is FAILED (the job writes it); a job that died without a word (SIGKILL, scancel, OOM) is
+FAILED too, because its scheduler entry is gone while its state still says running. Torch-free.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ablate.budget.ledger import Ledger
+from ablate.jobs.contract import Run, read_launch, read_state
+
+PENDING, RUNNING, DONE, FAILED, NOT_LAUNCHED = "pending", "running", "done", "failed", "not launched"
+SLURM_ACTIVE = {
+    "PENDING",
+    "RUNNING",
+    "REQUEUED",
+    "CONFIGURING",
+    "COMPLETING",
+    "RESIZING",
+    "SUSPENDED",
+    "REQUEUE_HOLD",
+    "REQUEUE_FED",
+    "SIGNALING",
+    "STAGE_OUT",
+}
+
+
+@dataclass
+class RunStatus:
+    run: Run
+    state: str
+    job_id: str | None
+    stage: str | None
+    consumed: float
+    planned: float
+    unit: str
+    metric: str
+    error: str | None
+    attempts: int
+
+    @property
+    def active(self) -> bool:
+        return self.state in (PENDING, RUNNING)
+
+
+def scheduler_states(launches: list[dict]) -> dict[str, str]:
+    """job id -> scheduler state (Slurm's words; RUNNING/GONE for local processes)."""
+    states: dict[str, str] = {}
+    slurm_ids = [ln["job_id"] for ln in launches if ln.get("launcher") == "slurm"]
+    for ln in launches:
+        if ln.get("launcher") == "local":
+            states[ln["job_id"]] = "RUNNING" if _pid_alive(ln["job_id"]) else "GONE"
+        elif ln.get("launcher") == "debug":
+            states[ln["job_id"]] = "GONE"
+    if slurm_ids:
+        states |= _slurm_states(slurm_ids)
+    return states
+
+
+def _pid_alive(job_id: str) -> bool:
+    try:
+        stat = Path(f"/proc/{int(job_id)}/stat").read_text()
+        cmdline = Path(f"/proc/{int(job_id)}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z" and b"submitit" in cmdline
+
+
+def _slurm_states(job_ids: list[str]) -> dict[str, str]:
+    states: dict[str, str] = {}
+    if shutil.which("sacct"):
+        out = subprocess.run(
+            ["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(job_ids)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        for line in out.stdout.splitlines():
+            jid, _, state = line.partition("|")
+            states[jid] = state.split()[0] if state else "UNKNOWN"
+    if shutil.which("squeue"):  # squeue knows pending array tasks that sacct shows as one `123_[0-9]` row
+        out = subprocess.run(
+            ["squeue", "-h", "-o", "%i|%T", "-j", ",".join(job_ids)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        for line in out.stdout.splitlines():
+            jid, _, state = line.partition("|")
+            states[jid] = state
+    return states
+
+
+def run_statuses(run_dirs: list[Path]) -> list[RunStatus]:
+    launches = [read_launch(d) for d in run_dirs]
+    sched = scheduler_states([ln for ln in launches if ln.get("job_id")])
+    return [_status(d, ln, sched) for d, ln in zip(run_dirs, launches, strict=True)]
+
+
+def _status(work: Path, launch: dict, sched: dict[str, str]) -> RunStatus:
+    run = Run.load(work)
+    state = read_state(work)
+    ledger = Ledger.load(work)
+    job_id = launch.get("job_id")
+    verdict = _verdict(state, launch, sched.get(job_id or "", "UNKNOWN"))
+    error = state.get("error") if verdict == FAILED else None
+    if verdict == FAILED and not error:
+        error = f"the job ended without reporting (scheduler: {sched.get(job_id or '', 'unknown')})"
+    metrics = state.get("result") or state.get("metrics") or {}
+    metric = next((f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, int | float)), "")
+    planned = sum(s["planned"] for s in ledger.planned.values()) if ledger else 0.0
+    consumed = sum((state.get("consumed") or {}).values()) if verdict != DONE else _consumed(ledger)
+    return RunStatus(
+        run,
+        verdict,
+        job_id,
+        state.get("stage"),
+        consumed,
+        planned,
+        ledger.unit if ledger else "",
+        metric,
+        error,
+        state.get("attempts", 0),
+    )
+
+
+def _consumed(ledger: Ledger | None) -> float:
+    return sum(c.get(ledger.unit, 0) for c in ledger.consumed.values()) if ledger else 0.0
+
+
+def _verdict(state: dict, launch: dict, sched: str) -> str:
+    status = state.get("status")
+    if status == "done":
+        return DONE
+    if not launch:
+        return FAILED if status == "failed" else NOT_LAUNCHED
+    alive = sched in SLURM_ACTIVE
+    same_job = state.get("job_id") == launch.get("job_id")
+    if not same_job:  # the latest submission has not started yet (or never will)
+        return (RUNNING if sched == "RUNNING" else PENDING) if alive else FAILED
+    if status == "failed":
+        return PENDING if alive and sched != "RUNNING" else FAILED  # a requeued job gets another go
+    if alive:
+        return RUNNING if sched == "RUNNING" else PENDING
+    return FAILED

@@ -1,0 +1,203 @@
+"""spec → plan: validated spec, arms resolved against the recipes, matched budgets, runs = arms × seeds.
+
+Planning reads files and writes nothing; it does not import torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ablate.budget.matching import BudgetError, StageBudget, matched_quantity, plan_stages
+from ablate.errors import InputError, Problem
+from ablate.spec.factors import Override, parse_factors
+from ablate.spec.grid import Combination, expand_grid
+from ablate.spec.recipes import RecipeTree, hydra_overrides
+from ablate.spec.schema import SweepSpec, validate_spec
+from ablate.spec.yaml_lines import Document, load_yaml
+
+MAX_PROBLEMS = 25
+
+
+@dataclass(frozen=True)
+class Arm:
+    id: str  # short hash of the resolved config: same config, same id, whatever the YAML looked like
+    name: str  # readable, from level names
+    levels: dict[str, str]
+    overrides: list[str]  # Hydra override strings
+    config: dict[str, Any] = field(repr=False)
+    budget: list[StageBudget] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    id: str
+    name: str
+    arm: str
+    seed: int
+
+
+@dataclass
+class Plan:
+    spec: SweepSpec
+    spec_path: Path
+    spec_text: str
+    project_root: Path
+    arms: list[Arm]
+    runs: list[PlannedRun]
+
+    @property
+    def spec_hash(self) -> str:
+        return hashlib.sha256(self.spec_text.encode()).hexdigest()[:12]
+
+    def arm(self, arm_id: str) -> Arm:
+        return next(a for a in self.arms if a.id == arm_id)
+
+    def to_json(self) -> dict[str, Any]:
+        b = self.spec.budget
+        return {
+            "sweep": {
+                "name": self.spec.name,
+                "spec": str(self.spec_path),
+                "spec_hash": self.spec_hash,
+                "recipe": self.spec.recipe,
+                "seeds": self.spec.seeds,
+                "factors": list(self.spec.factors),
+                "budget": {
+                    "unit": b.unit,
+                    "per_run": b.per_run,
+                    "tolerance": b.tolerance,
+                    "budget_changing": b.budget_changing,
+                },
+            },
+            "arms": [
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "levels": a.levels,
+                    "overrides": a.overrides,
+                    "budget": [s.to_dict() for s in a.budget],
+                }
+                for a in self.arms
+            ],
+            "runs": [{"id": r.id, "name": r.name, "arm": r.arm, "seed": r.seed} for r in self.runs],
+        }
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+
+def find_project_root(spec_path: Path) -> Path:
+    for parent in spec_path.resolve().parents:
+        if (parent / "recipes").is_dir():
+            return parent
+    raise InputError.single(spec_path, "recipe", "no recipes/ directory in any folder above this spec")
+
+
+def make_plan(spec_path: str | Path) -> Plan:
+    spec_path = Path(spec_path)
+    doc = load_yaml(spec_path)
+    spec = validate_spec(doc)
+    root = find_project_root(spec_path)
+    tree = RecipeTree(root / "recipes", spec.recipe, str(spec_path))
+    factors, problems = parse_factors(spec.factors, doc, tree.is_group, set(tree.base()))
+    problems += [
+        doc.problem(f"budget.budget_changing[{i}]", f"'{n}' is not a factor of this spec")
+        for i, n in enumerate(spec.budget.budget_changing)
+        if n not in spec.factors
+    ]
+    if problems:
+        raise InputError(problems)
+    combos = expand_grid(factors, spec.grid, doc)
+    arms = _resolve_arms(combos, tree, spec, doc)
+    _check_matched(arms, spec, doc)
+    runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in spec.seeds]
+    return Plan(spec, spec_path, spec_path.read_text(), root, arms, runs)
+
+
+def _resolve_arms(combos: list[Combination], tree: RecipeTree, spec: SweepSpec, doc: Document) -> list[Arm]:
+    arms: list[Arm] = []
+    problems: list[Problem] = []
+    by_id: dict[str, Arm] = {}
+    for combo in combos:
+        name = "-".join(lv.name for lv in combo.values()) or "base"
+        overrides = [o for lv in combo.values() for o in lv.overrides]
+        try:
+            _check_conflicts(overrides, combo, doc)
+            config = tree.resolve(overrides)
+            budget = plan_stages(config, spec.budget)
+        except InputError as e:
+            problems += [p for p in e.problems if p not in problems]
+            continue
+        except BudgetError as e:
+            problems.append(doc.problem("budget", f"arm {name}: {e}"))
+            continue
+        finally:
+            if len(problems) >= MAX_PROBLEMS:
+                raise InputError(problems)
+        arm = Arm(
+            config_hash(config),
+            name,
+            {f: lv.name for f, lv in combo.items()},
+            hydra_overrides(overrides),
+            config,
+            budget,
+        )
+        if arm.id in by_id:
+            problems.append(
+                doc.problem(
+                    "factors",
+                    f"arms {by_id[arm.id].name} and {name} resolve to the same config "
+                    f"(id {arm.id}): their levels change nothing between them",
+                )
+            )
+            continue
+        by_id[arm.id] = arm
+        arms.append(arm)
+    if problems:
+        raise InputError(problems)
+    return arms
+
+
+def _check_conflicts(overrides: list[Override], combo: Combination, doc: Document) -> None:
+    seen: dict[str, Override] = {}
+    for o in overrides:
+        if o.key in seen and seen[o.key].value != o.value:
+            raise InputError(
+                doc.problem(
+                    o.spec_path,
+                    f"'{o.key}' is also set by {seen[o.key].spec_path} in the same arm "
+                    f"({'-'.join(lv.name for lv in combo.values())})",
+                )
+            )
+        seen[o.key] = o
+
+
+def _check_matched(arms: list[Arm], spec: SweepSpec, doc: Document) -> None:
+    """Arms must consume the same budget — unless they differ in a factor declared budget-changing."""
+    changing = spec.budget.budget_changing
+    groups: dict[tuple[str, ...], list[tuple[Arm, str, float | None]]] = {}
+    for arm in arms:
+        key = tuple(arm.levels[f] for f in changing)
+        groups.setdefault(key, []).append((arm, *matched_quantity(arm.budget)))
+    for members in groups.values():
+        first, what, amount = members[0]
+        for arm, _, other in members[1:]:
+            if amount is not None and other is not None and abs(other - amount) > spec.budget.tolerance * amount:
+                differ = [f for f in arm.levels if arm.levels[f] != first.levels[f]]
+                why = (
+                    f"arms {first.name} and {arm.name} cannot be matched: under unit {spec.budget.unit} they see "
+                    f"{amount:g} vs {other:g} {what} (batch sizes {_batches(first)} vs {_batches(arm)}). "
+                    f"They differ in {', '.join(differ)}; use unit samples, "
+                    "or declare the factor in budget.budget_changing."
+                )
+                raise InputError(doc.problem("budget", why))
+
+
+def _batches(arm: Arm) -> str:
+    return "/".join(str(s.batch_size) for s in arm.budget)

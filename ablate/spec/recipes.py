@@ -1,0 +1,195 @@
+"""Resolving arms against the Hydra config tree in `recipes/`.
+
+Hydra composes the recipe once per distinct choice of config groups (its defaults list, `data/mixture=pooled`).
+Value overrides are then applied to plain dicts with the semantics of the Hydra override strings recorded for
+each arm (`key=value` for scalars; `~key +key=value` for mappings and lists, so a level's mixture *replaces*
+the recipe's instead of being merged into it). A test checks that both paths give the same config; the fast
+one is what lets a 10,000-arm spec plan in about a second.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ablate.errors import InputError, Problem
+from ablate.spec.factors import Override
+
+MISSING = "???"
+
+
+class RecipeTree:
+    def __init__(self, recipes_dir: Path, recipe: str, spec_file: str):
+        self.root = recipes_dir.resolve()
+        self.recipe = recipe
+        self.spec_file = spec_file
+        if not (self.root / f"{recipe}.yaml").is_file():
+            known = sorted(str(p.relative_to(self.root).with_suffix("")) for p in self.root.rglob("*.yaml"))
+            hint = difflib.get_close_matches(recipe, known, n=1)
+            raise InputError.single(
+                spec_file,
+                "recipe",
+                f"no recipe '{recipe}' in {self.root}"
+                + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                + f"; recipes there: {', '.join(known) or 'none'}",
+            )
+        self._compose = lru_cache(maxsize=None)(self._compose_uncached)
+
+    # -- the tree ---------------------------------------------------------------------------------------
+    def is_group(self, key: str) -> bool:
+        return (self.root / key.replace(".", "/")).is_dir()
+
+    def options(self, group: str) -> list[str]:
+        return sorted(p.stem for p in (self.root / group).glob("*.yaml"))
+
+    def base(self) -> dict[str, Any]:
+        return self._compose(())
+
+    # -- resolving one arm --------------------------------------------------------------------------------
+    def resolve(self, overrides: list[Override]) -> dict[str, Any]:
+        """The arm's full config as plain data (interpolations resolved). Raises InputError naming the level."""
+        groups = tuple(sorted({(o.key, str(o.value)) for o in overrides if o.is_group}))
+        problems = [p for o in overrides if o.is_group for p in self._check_option(o)]
+        if problems:
+            raise InputError(problems)
+        config = copy.deepcopy(self._compose(groups))
+        for o in overrides:
+            if not o.is_group:
+                problems += _apply(config, o, self.spec_file)
+        if problems:
+            raise InputError(problems)
+        if "${" in json.dumps(config, default=str):
+            config = self._interpolate(config)
+        return config
+
+    def _check_option(self, o: Override) -> list[Problem]:
+        options = self.options(o.key)
+        if not options:
+            return [Problem(self.spec_file, o.spec_path, f"'{o.key}' is not a config group in {self.root}")]
+        if str(o.value) in options:
+            return []
+        return [
+            Problem(
+                self.spec_file,
+                o.spec_path,
+                f"no option '{o.value}' in config group {o.key}; options: {', '.join(options)}",
+            )
+        ]
+
+    def _compose_uncached(self, groups: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+        from hydra import compose, initialize_config_dir
+        from hydra.core.global_hydra import GlobalHydra
+        from hydra.errors import HydraException
+        from omegaconf import OmegaConf
+
+        GlobalHydra.instance().clear()
+        try:
+            with initialize_config_dir(config_dir=str(self.root), version_base="1.3"):
+                cfg = compose(config_name=self.recipe, overrides=[f"{g}={o}" for g, o in groups])
+        except HydraException as e:
+            raise InputError.single(self.spec_file, "recipe", f"Hydra could not compose '{self.recipe}': {e}") from e
+        return OmegaConf.to_container(cfg, resolve=False)
+
+    def _interpolate(self, config: dict[str, Any]) -> dict[str, Any]:
+        from omegaconf import OmegaConf
+        from omegaconf.errors import OmegaConfBaseException
+
+        try:
+            return OmegaConf.to_container(OmegaConf.create(config), resolve=True)
+        except OmegaConfBaseException as e:
+            raise InputError.single(self.spec_file, "recipe", f"interpolation failed: {e}") from e
+
+
+def hydra_overrides(overrides: list[Override]) -> list[str]:
+    """The Hydra command-line form of an arm's overrides (recorded in the manifest; usable with `ablate train`)."""
+    out = []
+    for o in overrides:
+        if o.is_group:
+            out.append(f"{o.key}={o.value}")
+        elif o.add:
+            out.append(f"+{o.key}={hydra_value(o.value)}")
+        elif isinstance(o.value, dict | list):
+            out += [f"~{o.key}", f"+{o.key}={hydra_value(o.value)}"]
+        else:
+            out.append(f"{o.key}={hydra_value(o.value)}")
+    return out
+
+
+def hydra_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_hydra_key(k)}:{hydra_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(hydra_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def _hydra_key(key: Any) -> str:
+    return str(key) if str(key).replace("_", "").isalnum() else hydra_value(str(key))
+
+
+def _apply(config: dict[str, Any], o: Override, spec_file: str) -> list[Problem]:
+    *parents, leaf = o.key.split(".")
+    node: Any = config
+    for i, part in enumerate(parents):
+        if not isinstance(node, dict) or (part not in node and not o.add):
+            return [_missing_key(config, o, ".".join(parents[: i + 1]), spec_file)]
+        node = node.setdefault(part, {})
+    if not isinstance(node, dict):
+        return [Problem(spec_file, o.spec_path, f"cannot set '{o.key}': its parent is not a mapping")]
+    if leaf not in node and not o.add:
+        return [_missing_key(config, o, o.key, spec_file)]
+    if leaf in node and o.add:
+        return [Problem(spec_file, o.spec_path, f"'{o.key}' is already in the recipe; drop the '+' to change it")]
+    mismatch = _type_mismatch(node.get(leaf), o.value)
+    if mismatch:
+        return [Problem(spec_file, o.spec_path, f"'{o.key}' {mismatch}")]
+    node[leaf] = copy.deepcopy(o.value)
+    return []
+
+
+def _missing_key(config: dict[str, Any], o: Override, missing: str, spec_file: str) -> Problem:
+    hint = difflib.get_close_matches(o.key, list(_flat_keys(config)), n=1)
+    return Problem(
+        spec_file,
+        o.spec_path,
+        f"'{missing}' is not in the recipe"
+        + (f" (did you mean '{hint[0]}'?)" if hint else "")
+        + f"; write '+{o.key}' to add a new key",
+    )
+
+
+def _flat_keys(node: Any, prefix: str = ""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            key = f"{prefix}.{k}" if prefix else str(k)
+            yield key
+            yield from _flat_keys(v, key)
+
+
+def _type_mismatch(old: Any, new: Any) -> str | None:
+    """A level that puts a string where the recipe has a number is a typo, not a new setting."""
+    if old is None or old == MISSING or new is None:
+        return None
+    kinds = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        dict: "a mapping",
+        list: "a list",
+    }
+    old_kind, new_kind = kinds.get(type(old)), kinds.get(type(new))
+    if old_kind and new_kind and old_kind != new_kind:
+        return f"expects {old_kind} like the recipe's {old!r}, got {new!r}"
+    return None

@@ -1,0 +1,137 @@
+"""The sweep spec's schema (DESIGN.md, "Sweep spec"). Unknown keys are errors, types are strict.
+
+Only the shape is checked here; what the factors mean (families, levels, recipe keys) is checked in
+`factors.py` and `plan.py`, which know the recipe tree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ablate.errors import InputError, Problem, join_key
+from ablate.spec.yaml_lines import Document
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"
+BUDGET_UNITS = ("samples", "steps", "tokens", "gpu_hours")
+LevelRef = str | int | float | bool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BudgetSpec(_Strict):
+    unit: Literal["samples", "steps", "tokens", "gpu_hours"]
+    per_run: float = Field(gt=0)
+    # Share of per_run for each stage of the recipe's stage chain; default: the recipe's own shares.
+    stages: dict[str, float] | None = None
+    # Largest relative gap allowed between planned and consumed (audit) and between arms (plan).
+    tolerance: float = Field(0.01, gt=0, lt=1)
+    # Factors allowed to change what a run consumes (e.g. a batch-size factor under unit: steps).
+    budget_changing: list[str] = []
+
+    @field_validator("stages")
+    @classmethod
+    def _shares_sum_to_one(cls, stages: dict[str, float] | None) -> dict[str, float] | None:
+        if stages is None:
+            return None
+        if not stages:
+            raise ValueError("expected at least one stage, e.g. {pre: 0.5, post: 0.5}")
+        bad = [name for name, share in stages.items() if not share > 0]
+        if bad:
+            raise ValueError(f"every stage share must be > 0 (not {', '.join(bad)})")
+        total = sum(stages.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"stage shares must add up to 1 (they add up to {total:g})")
+        return stages
+
+
+class GridSpec(_Strict):
+    cross: list[str] | None = None  # default: every factor not in a zip group
+    zip: list[list[str]] = []
+    exclude: list[dict[str, LevelRef]] = []
+    include: list[dict[str, LevelRef]] = []
+
+
+class TargetSpec(_Strict):
+    robot: str
+    task: str
+
+
+class EvaluateSpec(_Strict):
+    env: str = "testbed"
+    targets: list[TargetSpec] = Field(min_length=1)
+    trials: int = Field(gt=0)
+
+
+class LauncherSpec(_Strict):
+    kind: Literal["local", "debug", "slurm"] = "local"
+    profile: str | None = None  # slurm: a name in slurm/profiles/ or a path
+    parallel: int | None = Field(None, gt=0)  # local: runs at once; slurm: array parallelism cap
+
+    @model_validator(mode="after")
+    def _profile_only_for_slurm(self) -> LauncherSpec:
+        if self.kind == "slurm" and self.profile is None:
+            raise ValueError("kind slurm needs a profile (a file in slurm/profiles/, e.g. profile: cpu)")
+        return self
+
+
+class SweepSpec(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    recipe: str
+    seeds: list[int] = Field(min_length=1)
+    factors: dict[str, Any] = {}
+    grid: GridSpec = GridSpec()
+    budget: BudgetSpec
+    evaluate: EvaluateSpec | None = None
+    launcher: LauncherSpec = LauncherSpec()
+
+    @field_validator("seeds")
+    @classmethod
+    def _unique_seeds(cls, seeds: list[int]) -> list[int]:
+        dupes = sorted({s for s in seeds if seeds.count(s) > 1})
+        if dupes:
+            raise ValueError(f"seeds must be distinct (repeated: {dupes})")
+        return seeds
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "": SweepSpec,
+    "budget": BudgetSpec,
+    "grid": GridSpec,
+    "evaluate": EvaluateSpec,
+    "evaluate.targets": TargetSpec,
+    "launcher": LauncherSpec,
+}
+
+
+def validate_spec(doc: Document) -> SweepSpec:
+    if not isinstance(doc.data, dict):
+        raise InputError(doc.problem("", "expected a mapping of spec keys (name, recipe, seeds, factors, …)"))
+    try:
+        return SweepSpec.model_validate(doc.data)
+    except ValidationError as e:
+        raise InputError([_problem(doc, err) for err in e.errors()]) from None
+
+
+def _problem(doc: Document, err: Any) -> Problem:
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    key_path = join_key(*loc)
+    if err["type"] == "extra_forbidden":
+        parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
+        allowed = list(_MODELS[parent].model_fields) if parent in _MODELS else []
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        message = "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+        message += f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return doc.problem(key_path, message)
+    if err["type"] == "missing":
+        return doc.problem(key_path, "required key is missing")
+    message = err["msg"].removeprefix("Value error, ")
+    if "input" in err and err["type"] not in ("value_error",):
+        message += f" (got {err['input']!r})"
+    return doc.problem(key_path, message)

@@ -1,0 +1,136 @@
+"""MLflow bookkeeping that survives relaunches and many writers.
+
+- Idempotent: a run's MLflow id is found again by its `ablate.run_id` tag, so a relaunch logs into the same
+  MLflow run instead of creating a twin.
+- Many writers on one sqlite file: the URI carries a long busy timeout, and every write retries on
+  "database is locked" with backoff — sqlite serialises writers, it does not queue them forever.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SQLITE_TIMEOUT_S = 60
+MAX_PARAM_BATCH = 100
+
+
+def default_tracking_uri(sweep_dir: Path) -> str:
+    return f"sqlite:///{sweep_dir.resolve() / 'mlflow.db'}?timeout={SQLITE_TIMEOUT_S}"
+
+
+def with_retry[T](fn: Callable[[], T], attempts: int = 12) -> T:
+    for i in range(attempts):
+        try:
+            return fn()
+        except Exception as e:  # MLflow wraps sqlalchemy's OperationalError in several ways
+            if i == attempts - 1 or not _transient(e):
+                raise
+            time.sleep(min(10.0, 0.1 * 2**i) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def _transient(e: Exception) -> bool:
+    text = f"{type(e).__name__}: {e}".lower()
+    return any(s in text for s in ("database is locked", "operationalerror", "busy", "unique constraint"))
+
+
+def client(uri: str):
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def git_commit(cwd: Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def ensure_parent(uri: str, sweep: str, tags: dict[str, str]) -> tuple[str, str]:
+    """(experiment id, parent run id) of the sweep, created once."""
+    c = client(uri)
+    exp = with_retry(lambda: c.get_experiment_by_name(sweep))
+    exp_id = exp.experiment_id if exp else with_retry(lambda: c.create_experiment(sweep))
+    found = with_retry(lambda: c.search_runs([exp_id], filter_string="tags.`ablate.role` = 'sweep'", max_results=1))
+    if found:
+        return exp_id, found[0].info.run_id
+    run = with_retry(lambda: c.create_run(exp_id, run_name=sweep, tags={"ablate.role": "sweep", **tags}))
+    return exp_id, run.info.run_id
+
+
+def ensure_child(
+    uri: str,
+    exp_id: str,
+    parent_id: str,
+    run_id: str,
+    name: str,
+    tags: dict[str, str],
+    params: dict[str, Any],
+) -> str:
+    c = client(uri)
+    query = f"tags.`ablate.run_id` = '{run_id}'"
+    found = with_retry(lambda: c.search_runs([exp_id], filter_string=query, max_results=1))
+    if found:
+        return found[0].info.run_id
+    all_tags = {"mlflow.parentRunId": parent_id, "ablate.role": "run", "ablate.run_id": run_id, **tags}
+    run = with_retry(lambda: c.create_run(exp_id, run_name=name, tags=all_tags))
+    from mlflow.entities import Param
+
+    items = [Param(k, str(v)[:6000]) for k, v in params.items()]
+    for i in range(0, len(items), MAX_PARAM_BATCH):
+        chunk = items[i : i + MAX_PARAM_BATCH]
+        with_retry(lambda chunk=chunk: c.log_batch(run.info.run_id, params=chunk))
+    return run.info.run_id
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in config.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict) and v:
+            out |= flatten(v, key)
+        else:
+            out[key] = v
+    return out
+
+
+class JobTracker:
+    """The job's side: buffered metrics, flushed with one `log_batch` (one sqlite transaction) at a time."""
+
+    def __init__(self, uri: str | None, run_id: str | None, flush_every: int = 200):
+        self.enabled = bool(uri and run_id)
+        self.uri, self.run_id, self.flush_every = uri, run_id, flush_every
+        self._buffer: list[Any] = []
+        self._client = client(uri) if self.enabled else None
+
+    def log(self, metrics: dict[str, float], step: int) -> None:
+        if not self.enabled:
+            return
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        self._buffer += [Metric(k, float(v), now, step) for k, v in metrics.items()]
+        if len(self._buffer) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        while self._buffer:
+            chunk, rest = self._buffer[:1000], self._buffer[1000:]
+            with_retry(lambda chunk=chunk: self._client.log_batch(self.run_id, metrics=chunk))
+            self._buffer = rest
+
+    def start(self) -> None:
+        if self.enabled:
+            with_retry(lambda: self._client.update_run(self.run_id, status="RUNNING"))
+
+    def finish(self, status: str) -> None:
+        if self.enabled:
+            self.flush()
+            with_retry(lambda: self._client.set_terminated(self.run_id, status=status))
