@@ -21,7 +21,9 @@ sweep_commands.register(app)
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # click returns typer.Exit's code in this mode
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except InputError as e:
         for problem in e.problems:
             print(f"error: {problem}", file=sys.stderr)

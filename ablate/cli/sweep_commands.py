@@ -190,7 +190,7 @@ def status(sweep: SweepArg, as_json: Annotated[bool, typer.Option("--json")] = F
     for s in statuses:
         if s.state == "failed" and s.error:
             console.print(f"[red]{s.run.name} failed:[/]", markup=True)
-            console.print(s.error, markup=False, highlight=False)
+            console.print(s.error, markup=False, highlight=False, soft_wrap=True)
     counts = {
         state: sum(s.state == state for s in statuses)
         for state in ("done", "running", "pending", "failed", "not launched")

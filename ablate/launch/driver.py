@@ -107,7 +107,7 @@ def _report(s: RunStatus, console: Console) -> None:
         console.print(f"  [green]done[/]   {s.run.name}  {s.metric}")
     else:
         last = (s.error or "").strip().splitlines()[-1:] or ["?"]
-        console.print(f"  [red]failed[/] {s.run.name}  {last[0]}")
+        console.print(f"  [red]failed[/] {s.run.name}  {last[0]}", soft_wrap=True)
 
 
 def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str, console: Console) -> None:

@@ -81,26 +81,28 @@ def parse_factors(
     for name, levels in raw.items():
         path = join_key("factors", name)
         family = FAMILIES.get(name)
-        if family is None and "." not in name and name not in top_keys and not is_group(name):
+        custom = isinstance(levels, dict) and levels and all(isinstance(v, dict) for v in levels.values())
+        if family is None and not custom and "." not in name and name not in top_keys and not is_group(name):
             hint = difflib.get_close_matches(name, list(FAMILIES), n=1)
             problems.append(
                 doc.problem(
                     path,
                     f"unknown factor family '{name}'"
                     + (f" (did you mean '{hint[0]}'?)" if hint else "")
-                    + f"; expected a built-in family ({', '.join(FAMILIES)}) or a config path such as optim.lr",
+                    + f"; expected a built-in family ({', '.join(FAMILIES)}), a config path such as optim.lr, "
+                    "or named levels that each map to config overrides",
                 )
             )
             continue
         target = family or Family(name.lstrip("+"), is_group=is_group(name))
-        parsed, errs = _parse_levels(levels, path, target, name.startswith("+"), doc)
+        parsed, errs = _parse_levels(levels, path, target, name.startswith("+"), doc, is_group)
         problems += errs
         if parsed:
             factors.append(Factor(name, tuple(parsed)))
     return factors, problems
 
 
-def _parse_levels(raw: Any, path: str, target: Family, add: bool, doc: Document):
+def _parse_levels(raw: Any, path: str, target: Family, add: bool, doc: Document, is_group):
     problems: list[Problem] = []
     if isinstance(raw, list):
         items = [(level_name(v), v, join_key(path, i)) for i, v in enumerate(raw)]
@@ -128,7 +130,7 @@ def _parse_levels(raw: Any, path: str, target: Family, add: bool, doc: Document)
             if not value:
                 problems.append(doc.problem(lpath, "expected at least one override, e.g. {optim.lr: 0.001}"))
                 continue
-            overrides = [_override(str(k), v, join_key(lpath, k)) for k, v in value.items()]
+            overrides = [_override(str(k), v, join_key(lpath, k), is_group) for k, v in value.items()]
         else:
             overrides = [Override(target.target, value, target.is_group, lpath, add=add)]
         problems += _check_choices(overrides, target, doc)
@@ -136,10 +138,12 @@ def _parse_levels(raw: Any, path: str, target: Family, add: bool, doc: Document)
     return levels, problems
 
 
-def _override(key: str, value: Any, spec_path: str) -> Override:
+def _override(key: str, value: Any, spec_path: str, is_group) -> Override:
+    """As on Hydra's command line: `a/b: x` picks a group option, and so does `model: x` when model is a group."""
     add = key.startswith("+")
     key = key.lstrip("+")
-    return Override(key, value, is_group="/" in key, spec_path=spec_path, add=add)
+    group = "/" in key or (isinstance(value, str) and "." not in key and is_group(key))
+    return Override(key, value, is_group=group, spec_path=spec_path, add=add)
 
 
 def _check_choices(overrides: list[Override], target: Family, doc: Document) -> list[Problem]:

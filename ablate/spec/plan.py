@@ -104,7 +104,7 @@ def make_plan(spec_path: str | Path) -> Plan:
     doc = load_yaml(spec_path)
     spec = validate_spec(doc)
     root = find_project_root(spec_path)
-    tree = RecipeTree(root / "recipes", spec.recipe, str(spec_path))
+    tree = RecipeTree(root / "recipes", spec.recipe, doc)
     factors, problems = parse_factors(spec.factors, doc, tree.is_group, set(tree.base()))
     problems += [
         doc.problem(f"budget.budget_changing[{i}]", f"'{n}' is not a factor of this spec")

@@ -18,25 +18,24 @@ from typing import Any
 
 from ablate.errors import InputError, Problem
 from ablate.spec.factors import Override
+from ablate.spec.yaml_lines import Document
 
 MISSING = "???"
 
 
 class RecipeTree:
-    def __init__(self, recipes_dir: Path, recipe: str, spec_file: str):
+    def __init__(self, recipes_dir: Path, recipe: str, doc: Document):
         self.root = recipes_dir.resolve()
         self.recipe = recipe
-        self.spec_file = spec_file
+        self.doc = doc
         if not (self.root / f"{recipe}.yaml").is_file():
-            known = sorted(str(p.relative_to(self.root).with_suffix("")) for p in self.root.rglob("*.yaml"))
-            hint = difflib.get_close_matches(recipe, known, n=1)
-            raise InputError.single(
-                spec_file,
-                "recipe",
-                f"no recipe '{recipe}' in {self.root}"
-                + (f" (did you mean '{hint[0]}'?)" if hint else "")
-                + f"; recipes there: {', '.join(known) or 'none'}",
+            known = sorted(
+                str(p.relative_to(self.root).with_suffix("")) for p in self.root.rglob("*.yaml") if _primary(p)
             )
+            hint = difflib.get_close_matches(recipe, known, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            message = f"no recipe '{recipe}' in {self.root}{suggestion}; recipes there: {', '.join(known) or 'none'}"
+            raise InputError(doc.problem("recipe", message))
         self._compose = lru_cache(maxsize=None)(self._compose_uncached)
 
     # -- the tree ---------------------------------------------------------------------------------------
@@ -59,7 +58,7 @@ class RecipeTree:
         config = copy.deepcopy(self._compose(groups))
         for o in overrides:
             if not o.is_group:
-                problems += _apply(config, o, self.spec_file)
+                problems += _apply(config, o, self.doc)
         if problems:
             raise InputError(problems)
         if "${" in json.dumps(config, default=str):
@@ -69,16 +68,11 @@ class RecipeTree:
     def _check_option(self, o: Override) -> list[Problem]:
         options = self.options(o.key)
         if not options:
-            return [Problem(self.spec_file, o.spec_path, f"'{o.key}' is not a config group in {self.root}")]
+            return [self.doc.problem(o.spec_path, f"'{o.key}' is not a config group in {self.root}")]
         if str(o.value) in options:
             return []
-        return [
-            Problem(
-                self.spec_file,
-                o.spec_path,
-                f"no option '{o.value}' in config group {o.key}; options: {', '.join(options)}",
-            )
-        ]
+        message = f"no option '{o.value}' in config group {o.key}; options: {', '.join(options)}"
+        return [self.doc.problem(o.spec_path, message)]
 
     def _compose_uncached(self, groups: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         from hydra import compose, initialize_config_dir
@@ -91,7 +85,7 @@ class RecipeTree:
             with initialize_config_dir(config_dir=str(self.root), version_base="1.3"):
                 cfg = compose(config_name=self.recipe, overrides=[f"{g}={o}" for g, o in groups])
         except HydraException as e:
-            raise InputError.single(self.spec_file, "recipe", f"Hydra could not compose '{self.recipe}': {e}") from e
+            raise InputError(self.doc.problem("recipe", f"Hydra could not compose '{self.recipe}': {e}")) from e
         return OmegaConf.to_container(cfg, resolve=False)
 
     def _interpolate(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +95,7 @@ class RecipeTree:
         try:
             return OmegaConf.to_container(OmegaConf.create(config), resolve=True)
         except OmegaConfBaseException as e:
-            raise InputError.single(self.spec_file, "recipe", f"interpolation failed: {e}") from e
+            raise InputError(self.doc.problem("recipe", f"interpolation failed: {e}")) from e
 
 
 def hydra_overrides(overrides: list[Override]) -> list[str]:
@@ -138,30 +132,29 @@ def _hydra_key(key: Any) -> str:
     return str(key) if str(key).replace("_", "").isalnum() else hydra_value(str(key))
 
 
-def _apply(config: dict[str, Any], o: Override, spec_file: str) -> list[Problem]:
+def _apply(config: dict[str, Any], o: Override, doc: Document) -> list[Problem]:
     *parents, leaf = o.key.split(".")
     node: Any = config
     for i, part in enumerate(parents):
         if not isinstance(node, dict) or (part not in node and not o.add):
-            return [_missing_key(config, o, ".".join(parents[: i + 1]), spec_file)]
+            return [_missing_key(config, o, ".".join(parents[: i + 1]), doc)]
         node = node.setdefault(part, {})
     if not isinstance(node, dict):
-        return [Problem(spec_file, o.spec_path, f"cannot set '{o.key}': its parent is not a mapping")]
+        return [doc.problem(o.spec_path, f"cannot set '{o.key}': its parent is not a mapping")]
     if leaf not in node and not o.add:
-        return [_missing_key(config, o, o.key, spec_file)]
+        return [_missing_key(config, o, o.key, doc)]
     if leaf in node and o.add:
-        return [Problem(spec_file, o.spec_path, f"'{o.key}' is already in the recipe; drop the '+' to change it")]
+        return [doc.problem(o.spec_path, f"'{o.key}' is already in the recipe; drop the '+' to change it")]
     mismatch = _type_mismatch(node.get(leaf), o.value)
     if mismatch:
-        return [Problem(spec_file, o.spec_path, f"'{o.key}' {mismatch}")]
+        return [doc.problem(o.spec_path, f"'{o.key}' {mismatch}")]
     node[leaf] = copy.deepcopy(o.value)
     return []
 
 
-def _missing_key(config: dict[str, Any], o: Override, missing: str, spec_file: str) -> Problem:
+def _missing_key(config: dict[str, Any], o: Override, missing: str, doc: Document) -> Problem:
     hint = difflib.get_close_matches(o.key, list(_flat_keys(config)), n=1)
-    return Problem(
-        spec_file,
+    return doc.problem(
         o.spec_path,
         f"'{missing}' is not in the recipe"
         + (f" (did you mean '{hint[0]}'?)" if hint else "")
@@ -193,3 +186,9 @@ def _type_mismatch(old: Any, new: Any) -> str | None:
     if old_kind and new_kind and old_kind != new_kind:
         return f"expects {old_kind} like the recipe's {old!r}, got {new!r}"
     return None
+
+
+def _primary(path: Path) -> bool:
+    """Primary recipes put themselves at the top of the config (`# @package _global_`)."""
+    with path.open() as f:
+        return "@package _global_" in f.readline()

@@ -75,7 +75,9 @@ def parse_yaml(text: str, path: Path) -> Document:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise InputError.single(path, "", f"not valid YAML: {getattr(e, 'problem', e)}", line) from e
+        context, context_mark = getattr(e, "context", None), getattr(e, "context_mark", None)
+        where = f" ({context}, line {context_mark.line + 1})" if context and context_mark else ""
+        raise InputError.single(path, "", f"not valid YAML: {getattr(e, 'problem', e)}{where}", line) from e
     finally:
         loader.dispose()
     doc = Document(None, path)
