@@ -130,7 +130,7 @@ def _parse_levels(raw: Any, path: str, target: Family, add: bool, doc: Document,
             if not value:
                 problems.append(doc.problem(lpath, "expected at least one override, e.g. {optim.lr: 0.001}"))
                 continue
-            overrides = [_override(str(k), v, join_key(lpath, k), is_group) for k, v in value.items()]
+            overrides = [make_override(str(k), v, join_key(lpath, k), is_group) for k, v in value.items()]
         else:
             overrides = [Override(target.target, value, target.is_group, lpath, add=add)]
         problems += _check_choices(overrides, target, doc)
@@ -138,7 +138,7 @@ def _parse_levels(raw: Any, path: str, target: Family, add: bool, doc: Document,
     return levels, problems
 
 
-def _override(key: str, value: Any, spec_path: str, is_group) -> Override:
+def make_override(key: str, value: Any, spec_path: str, is_group) -> Override:
     """As on Hydra's command line: `a/b: x` picks a group option, and so does `model: x` when model is a group."""
     add = key.startswith("+")
     key = key.lstrip("+")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ablate.budget.matching import BudgetError, StageBudget, matched_quantity, plan_stages
-from ablate.errors import InputError, Problem
-from ablate.spec.factors import Override, parse_factors
+from ablate.errors import InputError, Problem, join_key
+from ablate.spec.factors import Override, make_override, parse_factors
 from ablate.spec.grid import Combination, expand_grid
 from ablate.spec.recipes import RecipeTree, hydra_overrides
 from ablate.spec.schema import SweepSpec, validate_spec
@@ -114,19 +114,22 @@ def make_plan(spec_path: str | Path) -> Plan:
     if problems:
         raise InputError(problems)
     combos = expand_grid(factors, spec.grid, doc)
-    arms = _resolve_arms(combos, tree, spec, doc)
+    shared = [make_override(k, v, join_key("overrides", k), tree.is_group) for k, v in spec.overrides.items()]
+    arms = _resolve_arms(combos, shared, tree, spec, doc)
     _check_matched(arms, spec, doc)
     runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in spec.seeds]
     return Plan(spec, spec_path, spec_path.read_text(), root, arms, runs)
 
 
-def _resolve_arms(combos: list[Combination], tree: RecipeTree, spec: SweepSpec, doc: Document) -> list[Arm]:
+def _resolve_arms(
+    combos: list[Combination], shared: list[Override], tree: RecipeTree, spec: SweepSpec, doc: Document
+) -> list[Arm]:
     arms: list[Arm] = []
     problems: list[Problem] = []
     by_id: dict[str, Arm] = {}
     for combo in combos:
         name = "-".join(lv.name for lv in combo.values()) or "base"
-        overrides = [o for lv in combo.values() for o in lv.overrides]
+        overrides = shared + [o for lv in combo.values() for o in lv.overrides]
         try:
             _check_conflicts(overrides, combo, doc)
             config = tree.resolve(overrides)

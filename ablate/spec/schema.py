@@ -85,6 +85,7 @@ class SweepSpec(_Strict):
     description: str = ""
     recipe: str
     seeds: list[int] = Field(min_length=1)
+    overrides: dict[str, Any] = {}  # config changes shared by every arm (not a factor)
     factors: dict[str, Any] = {}
     grid: GridSpec = GridSpec()
     budget: BudgetSpec

@@ -35,7 +35,7 @@ def test_tokens_use_tokens_per_sample():
 
 
 def test_tokens_without_tokens_per_sample_is_explained():
-    with pytest.raises(BudgetError, match="train.tokens_per_sample"):
+    with pytest.raises(BudgetError, match=r"train\.tokens_per_sample"):
         plan_stages({"train": {"batch_size": 8}}, BudgetSpec(unit="tokens", per_run=1000))
 
 

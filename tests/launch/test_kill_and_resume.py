@@ -1,0 +1,112 @@
+"""Kill anything at any time: a SIGKILLed run resumes to the very weights of an uninterrupted one, and a killed
+driver leaves nothing lost and nothing duplicated."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mlflow import MlflowClient
+
+from tests.launch.helpers import launches, run_state, statuses
+
+LONG = """
+name: long
+recipe: quickstart/mlp
+seeds: [0]
+overrides: {train.checkpoint_every: 25}
+budget: {unit: samples, per_run: 64000, stages: {pre: 0.5, post: 0.5}}
+factors:
+  stages: [two_stage]
+"""
+
+
+def _wait_for(predicate, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def _step(work: Path) -> int:
+    try:
+        return json.loads((work / "state.json").read_text()).get("step", 0)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return 0
+
+
+def _runs(sweep: Path) -> list[Path]:
+    return list((sweep / "runs").iterdir()) if (sweep / "runs").exists() else []
+
+
+def test_sigkill_at_a_random_step_then_resume_gives_the_uninterrupted_result(project):
+    spec = project.spec(LONG)
+    reference = project.cli("run", spec, "--out", "ref", "--launcher", "debug")
+    assert reference.code == 0, reference.stderr
+    expected = run_state(project.root / "ref", "two_stage-s0")["result"]
+
+    kill_at = random.randint(300, 1700)  # of 2000 steps; the second stage starts at 1000
+    print(f"killing at step >= {kill_at}")
+    sweep = project.root / "killed"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ablate.cli.main", "run", str(spec), "--out", str(sweep)],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _wait_for(lambda: any(_step(w) >= kill_at for w in _runs(sweep)))
+    os.killpg(driver.pid, signal.SIGKILL)  # driver, submitit controller and the job: a node going down
+    driver.wait()
+    assert _step(_runs(sweep)[0]) < 2000
+
+    resumed = project.cli("run", spec, "--out", sweep)
+    assert resumed.code == 0, resumed.stdout + resumed.stderr
+    state = run_state(sweep, "two_stage-s0")
+    assert state["attempts"] == 2
+    assert state["result"]["weights_fingerprint"] == expected["weights_fingerprint"]
+    assert state["result"]["val_loss"] == expected["val_loss"]
+    assert project.cli("audit", sweep).code == 0  # consumed exactly the plan, not more
+
+
+FOUR = """
+name: four
+recipe: quickstart/mlp
+seeds: [0, 1]
+overrides: {train.checkpoint_every: 25}
+factors:
+  optim.lr: [0.001, 0.003]
+budget: {unit: samples, per_run: 160000}
+launcher: {kind: local, parallel: 2}
+"""
+
+
+def test_killing_the_driver_loses_nothing_and_creates_no_duplicates(project):
+    spec = project.spec(FOUR)
+    sweep = project.root / "sweeps" / "four"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ablate.cli.main", "run", str(spec)],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(lambda: any(_step(w) > 100 for w in _runs(sweep)))
+    driver.send_signal(signal.SIGKILL)  # only the driver: its two running jobs (5000 steps each) carry on
+    driver.wait()
+
+    again = project.cli("run", spec)
+    assert again.code == 0, again.stdout + again.stderr
+    assert "2 running or pending (adopted), 2 to launch" in again.stdout
+    rows = statuses(project, sweep)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    assert set(launches(sweep).values()) == {1}  # every run submitted once
+    assert {run_state(sweep, n)["attempts"] for n in rows} == {1}  # and trained once
+    client = MlflowClient(json.loads((sweep / "manifest.json").read_text())["tracking_uri"])
+    runs = client.search_runs([client.get_experiment_by_name("four").experiment_id])
+    assert len(runs) == 5
