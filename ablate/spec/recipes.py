@@ -37,6 +37,7 @@ class RecipeTree:
             message = f"no recipe '{recipe}' in {self.root}{suggestion}; recipes there: {', '.join(known) or 'none'}"
             raise InputError(doc.problem("recipe", message))
         self._compose = lru_cache(maxsize=None)(self._compose_uncached)
+        self._interpolates = lru_cache(maxsize=None)(lambda groups: _has_interpolation(self._compose(groups)))
 
     # -- the tree ---------------------------------------------------------------------------------------
     def is_group(self, key: str) -> bool:
@@ -55,13 +56,15 @@ class RecipeTree:
         problems = [p for o in overrides if o.is_group for p in self._check_option(o)]
         if problems:
             raise InputError(problems)
-        config = copy.deepcopy(self._compose(groups))
+        # Copy-on-write: `_apply` copies only the mappings on an override's path; the rest is shared, read-only.
+        base = self._compose(groups)
+        config = dict(base)
         for o in overrides:
             if not o.is_group:
                 problems += _apply(config, o, self.doc)
         if problems:
             raise InputError(problems)
-        if "${" in json.dumps(config, default=str):
+        if self._interpolates(groups) or any(_has_interpolation(o.value) for o in overrides):
             config = self._interpolate(config)
         return config
 
@@ -138,7 +141,10 @@ def _apply(config: dict[str, Any], o: Override, doc: Document) -> list[Problem]:
     for i, part in enumerate(parents):
         if not isinstance(node, dict) or (part not in node and not o.add):
             return [_missing_key(config, o, ".".join(parents[: i + 1]), doc)]
-        node = node.setdefault(part, {})
+        child = node.get(part, {})
+        if not isinstance(child, dict):
+            return [doc.problem(o.spec_path, f"cannot set '{o.key}': '{part}' is not a mapping")]
+        node[part] = node = dict(child)
     if not isinstance(node, dict):
         return [doc.problem(o.spec_path, f"cannot set '{o.key}': its parent is not a mapping")]
     if leaf not in node and not o.add:
@@ -150,6 +156,14 @@ def _apply(config: dict[str, Any], o: Override, doc: Document) -> list[Problem]:
         return [doc.problem(o.spec_path, f"'{o.key}' {mismatch}")]
     node[leaf] = copy.deepcopy(o.value)
     return []
+
+
+def _has_interpolation(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if value is None or isinstance(value, int | float):
+        return False
+    return "${" in json.dumps(value, default=str)
 
 
 def _missing_key(config: dict[str, Any], o: Override, missing: str, doc: Document) -> Problem:

@@ -1,0 +1,136 @@
+"""Sweeps on a real Slurm cluster (slurmctld + slurmd + slurmdbd/MariaDB + munge) through submitit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.launch.helpers import launches, run_state, statuses
+from tests.launch.slurm_cluster import cluster_env
+
+pytestmark = pytest.mark.slurm
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    gen = cluster_env()
+    env = next(gen)
+    old = dict(os.environ)
+    os.environ.update(env)
+    yield env
+    os.environ.clear()
+    os.environ.update(old)
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+SPEC = """
+name: {name}
+recipe: quickstart/mlp
+seeds: [0, 1]
+overrides: {{train.checkpoint_every: 25}}
+factors:
+  optim.lr: [{lrs}]
+budget: {{unit: samples, per_run: {budget}}}
+launcher: {{kind: slurm, profile: local-cluster}}
+"""
+
+
+def _wait_until(project, sweep, predicate, timeout=240.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = statuses(project, sweep)
+        if predicate(rows):
+            return rows
+        assert time.monotonic() < deadline, json.dumps(rows, indent=1)[-3000:]
+        time.sleep(1.0)
+
+
+def _settled(rows):
+    return all(r["state"] in ("done", "failed") for r in rows.values())
+
+
+def _sacct(job_id: str) -> str:
+    out = subprocess.run(["sacct", "-n", "-P", "-X", "-o", "State", "-j", job_id], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_an_array_of_runs_completes_without_blocking_the_driver(slurm, project):
+    spec = project.spec(SPEC.format(name="arr", lrs="0.001, 0.003", budget=1600))
+    sweep = project.root / "sweeps" / "arr"
+    started = time.monotonic()
+    result = project.cli("run", spec)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "submitted 4 Slurm job(s)" in result.stdout
+    rows = statuses(project, sweep)
+    job_ids = {r["job_id"] for r in rows.values()}
+    assert len(job_ids) == 4 and len({j.split("_")[0] for j in job_ids}) == 1  # one array of 4 tasks
+    assert time.monotonic() - started < 60  # returned after submitting, not after the runs
+    rows = _wait_until(project, sweep, _settled)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    assert project.cli("audit", sweep).code == 0
+    assert all(_sacct(j) == "COMPLETED" for j in job_ids)
+
+
+def test_a_run_that_raises_is_failed_in_status_and_in_slurm(slurm, project):
+    spec = project.spec(SPEC.format(name="bad", lrs="1.0e30", budget=1600))
+    sweep = project.root / "sweeps" / "bad"
+    assert project.cli("run", spec).code == 0
+    rows = _wait_until(project, sweep, _settled)
+    assert {r["state"] for r in rows.values()} == {"failed"}
+    row = rows["1e+30-s0"]
+    assert "loss became non-finite" in row["error"]
+    assert _sacct(row["job_id"]) == "FAILED"
+
+
+def _running_past(step):
+    return lambda rows: (
+        all(r["state"] == "running" for r in rows.values())
+        and all((r["consumed"] or 0) >= step * 32 for r in rows.values())
+    )
+
+
+def test_preempted_run_requeues_and_ends_like_an_uninterrupted_one(slurm, project):
+    spec = project.spec(SPEC.format(name="pre", lrs="0.003", budget=64000))
+    sweep = project.root / "sweeps" / "pre"
+    reference = project.cli("run", spec, "--launcher", "debug", "--out", "ref")
+    assert reference.code == 0
+    assert project.cli("run", spec).code == 0
+    rows = _wait_until(project, sweep, _running_past(300))
+    for row in rows.values():  # preemption: Slurm signals USR2, submitit checkpoints and requeues
+        subprocess.run(["scancel", "--signal=USR2", row["job_id"]], check=True)
+    rows = _wait_until(project, sweep, _settled, timeout=300)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    for name in rows:
+        state = run_state(sweep, name)
+        assert state["attempts"] == 2, state
+        expected = run_state(project.root / "ref", name)["result"]
+        assert state["result"]["weights_fingerprint"] == expected["weights_fingerprint"]
+    assert set(launches(sweep).values()) == {1}  # requeued by Slurm, not resubmitted by us
+    assert project.cli("audit", sweep).code == 0
+
+
+def test_scancel_is_noticed_and_a_rerun_resumes_from_the_checkpoint(slurm, project):
+    spec = project.spec(SPEC.format(name="cancel", lrs="0.003", budget=64000))
+    sweep = project.root / "sweeps" / "cancel"
+    assert project.cli("run", spec).code == 0
+    rows = _wait_until(project, sweep, _running_past(300))
+    for row in rows.values():
+        subprocess.run(["scancel", row["job_id"]], check=True)
+    rows = _wait_until(project, sweep, _settled, timeout=120)
+    assert {r["state"] for r in rows.values()} == {"failed"}
+    assert all("CANCELLED" in r["error"] for r in rows.values())
+    consumed_before = {n: r["consumed"] for n, r in rows.items()}
+
+    assert project.cli("run", spec).code == 0  # resume: relaunch the cancelled runs
+    rows = _wait_until(project, sweep, _settled, timeout=300)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    assert set(launches(sweep).values()) == {2}
+    for name in rows:
+        assert run_state(sweep, name)["attempts"] == 2
+        assert consumed_before[name] > 0
+    assert project.cli("audit", sweep).code == 0
