@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start a throw-away single-node Slurm cluster (munged, mariadbd, slurmdbd,
 # slurmctld, slurmd) whose configs, state, logs, sockets and pid files all live
-# under DIR.  Nothing in /etc/slurm or /etc/munge is used.
+# under DIR (or, for a deep or non-world-searchable DIR, partly in an aux dir
+# under /tmp, see "layout").  Nothing in /etc/slurm or /etc/munge is used.
 #
 #   usage: start.sh DIR        (DIR is created; it must not hold a cluster yet)
 #   then:  . DIR/env.sh && sbatch --wrap 'echo hi' ... ; stop.sh DIR
@@ -22,7 +23,8 @@ TIMEOUT="${ABLATE_SLURM_TIMEOUT:-60}"
 CLUSTER="${ABLATE_SLURM_CLUSTER:-ablate}"
 T0=$(date +%s.%N)
 
-log() { printf 'start.sh: %s\n' "$*" >&2; }
+elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+log() { printf 'start.sh: [%ss] %s\n' "$(elapsed)" "$*" >&2; }
 
 # Print an error, the tail of the given log files, and exit (the EXIT trap
 # then tears down whatever was started).
@@ -71,6 +73,11 @@ wait_for() {
     done
 }
 
+# Slurm client/daemon variables from the caller (e.g. when run inside a job,
+# or with another cluster's SLURM_CONF) must not leak into this cluster.
+while read -r v; do unset "$v"; done < <(compgen -e |
+    grep -E '^(SLURM_|SBATCH_|SRUN_|SALLOC_|SQUEUE_|SINFO_|SACCT_|SCONTROL_|SCANCEL_)' || true)
+
 # ---------------------------------------------------------------- arguments
 if [ "$#" -ne 1 ] || [ -z "$1" ] || [ "${1:0:1}" = "-" ]; then
     echo "usage: $0 DIR" >&2
@@ -85,6 +92,9 @@ for b in munged slurmctld slurmd slurmdbd sinfo sacct sacctmgr mariadbd \
     command -v "$b" >/dev/null 2>&1 ||
         { echo "start.sh: $b not found; run $HERE/install.sh first" >&2; exit 1; }
 done
+case "$CLUSTER" in
+    ''|*[!a-z0-9_]*) echo "start.sh: ABLATE_SLURM_CLUSTER must match [a-z0-9_]+, not '$CLUSTER'" >&2; exit 2 ;;
+esac
 for u in munge mysql; do
     getent passwd "$u" >/dev/null ||
         { echo "start.sh: user $u missing; run $HERE/install.sh first" >&2; exit 1; }
@@ -100,16 +110,8 @@ if [ -e "$DIR/slurm.conf" ]; then
          "run stop.sh --clean $DIR or use another directory" >&2
     exit 1
 fi
-# The munge and mysql users must be able to reach their subdirectories.
-chmod 755 "$DIR"
-if ! runuser -u munge -- test -x "$DIR"; then
-    echo "start.sh: user munge cannot enter $DIR (a parent directory is not" \
-         "world-searchable); put DIR under /tmp" >&2
-    exit 1
-fi
-
 # ---------------------------------------------------------------- teardown on failure
-started=0   # set once the first daemon may be running
+started=0   # set once DIR holds files of ours and daemons may start
 ok=0
 on_exit() {
     local rc=$?
@@ -120,31 +122,49 @@ on_exit() {
     exit "$rc"
 }
 trap on_exit EXIT
+# Make an interrupted start (Ctrl-C, a test runner's SIGTERM) tear down too.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 # ---------------------------------------------------------------- layout
-MUNGE_DIR="$DIR/munge"        # owned by munge: key, socket, pid, log, seed
-DB_DIR="$DIR/mysql"           # owned by mysql: datadir, socket, pid, log
-mkdir -p "$DIR/state" "$DIR/spool/slurmd" "$DIR/log" "$DIR/run" "$MUNGE_DIR" "$DB_DIR"
+# world_searchable PATH: every directory from / down to PATH is o+x.  munged
+# refuses a socket whose directory path is not, and the munge and mysql users
+# must reach their files.
+world_searchable() {
+    local p="$1" mode
+    while :; do
+        mode="$(stat -c %A "$p")" || return 1
+        case "$mode" in *x|*t) ;; *) return 1 ;; esac
+        [ "$p" = / ] && return 0
+        p="$(dirname "$p")"
+    done
+}
+chmod 755 "$DIR"
+mkdir -p "$DIR/state" "$DIR/log" "$DIR/run"
 touch "$DIR/.ablate-slurm"    # marker: stop.sh --clean only deletes such dirs
+started=1                     # from here on, a failure runs stop.sh
 
-# Unix socket paths are limited to 107 bytes.  If DIR is deep (e.g. a pytest
-# tmp_path), keep the sockets in a short directory under /tmp instead; stop.sh
-# removes it (its path is recorded in DIR/sockdir).
-SOCK_DIR_MUNGE="$MUNGE_DIR"
-SOCK_DIR_DB="$DB_DIR"
-if [ "${#DIR}" -gt 70 ]; then
-    short="$(mktemp -d /tmp/ablate-sock.XXXXXX)"
-    chmod 755 "$short"
-    echo "$short" >"$DIR/sockdir"
-    mkdir -p "$short/munge" "$short/mysql"
-    SOCK_DIR_MUNGE="$short/munge"
-    SOCK_DIR_DB="$short/mysql"
-    chown munge:munge "$short/munge"
-    chown mysql:mysql "$short/mysql"
-    chmod 755 "$short/munge" "$short/mysql"
+# munge/ (owned by munge: key, socket, pid, log, seed), mysql/ (owned by
+# mysql: datadir, socket, pid, log) and spool/ (slurmd's step sockets) live in
+# DIR, unless DIR is not world-searchable (pytest's /tmp/pytest-of-root is
+# 0700) or so long that socket paths would pass the 107-byte limit.  Then they
+# go to a short aux dir /tmp/ablate-slurm-aux.XXXXXX, symlinked from DIR and
+# recorded in DIR/auxdir; stop.sh copies its logs into DIR/log and removes it.
+if world_searchable "$DIR" && [ "${#DIR}" -le 60 ]; then
+    BASE="$DIR"
+else
+    BASE="$(mktemp -d /tmp/ablate-slurm-aux.XXXXXX)"
+    chmod 755 "$BASE"
+    echo "$BASE" >"$DIR/auxdir"
+    log "DIR is long or not world-searchable: munge, mysql and spool dirs go to $BASE"
+    for sub in munge mysql spool; do ln -s "$BASE/$sub" "$DIR/$sub"; done
 fi
-MUNGE_SOCKET="$SOCK_DIR_MUNGE/munge.socket"
-DB_SOCKET="$SOCK_DIR_DB/mysqld.sock"
+MUNGE_DIR="$BASE/munge"
+DB_DIR="$BASE/mysql"
+SPOOL_DIR="$BASE/spool"
+mkdir -p "$MUNGE_DIR" "$DB_DIR" "$SPOOL_DIR"
+MUNGE_SOCKET="$MUNGE_DIR/munge.socket"
+DB_SOCKET="$DB_DIR/mysqld.sock"
 
 # ---------------------------------------------------------------- ports
 # Pick distinct TCP ports that nothing on this machine uses (any state in
@@ -200,6 +220,9 @@ CPUS="$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$NODE_HW")"
 MEM=$(( REAL_MEM * 9 / 10 ))
 SLURMD_PARAMS=""
 if [ -n "${ABLATE_SLURM_CPUS:-}" ]; then
+    case "$ABLATE_SLURM_CPUS" in
+        ''|*[!0-9]*|0) die "ABLATE_SLURM_CPUS must be a positive integer, not '$ABLATE_SLURM_CPUS'" ;;
+    esac
     CPUS="$ABLATE_SLURM_CPUS"
     NODE_LINE="NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM State=UNKNOWN"
     # Trust the configured CPU count instead of the hardware.
@@ -232,7 +255,7 @@ CredType=cred/munge
 AuthInfo=socket=$MUNGE_SOCKET,cred_expire=10
 
 StateSaveLocation=$DIR/state
-SlurmdSpoolDir=$DIR/spool/slurmd
+SlurmdSpoolDir=$SPOOL_DIR
 SlurmctldPidFile=$DIR/run/slurmctld.pid
 SlurmdPidFile=$DIR/run/slurmd.pid
 SlurmctldLogFile=$DIR/log/slurmctld.log
@@ -315,7 +338,6 @@ head -c 1024 /dev/urandom >"$MUNGE_DIR/munge.key"
 chown -R munge:munge "$MUNGE_DIR"
 chmod 755 "$MUNGE_DIR"
 chmod 600 "$MUNGE_DIR/munge.key"
-started=1
 log "starting munged"
 # munged forks and its parent returns once the daemon is ready (or failed).
 spawn runuser -u munge -- munged \
@@ -327,26 +349,26 @@ munge_ok() { munge -n -S "$MUNGE_SOCKET" | unmunge -S "$MUNGE_SOCKET"; }
 wait_for "munged" "$MUNGE_DIR/munged.log" "$MUNGE_DIR/munged.pid" munge_ok
 
 # ---------------------------------------------------------------- mariadb
+# Small, fast, non-durable settings: this database is thrown away (~100 MB).
+# Native AIO is off because io_uring/libaio are often unavailable in sandboxes.
+DB_OPTS=(--innodb-use-native-aio=0 --innodb-buffer-pool-size=128M
+         --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=0
+         --innodb-doublewrite=0 --innodb-lock-wait-timeout=900)
 log "initialising MariaDB in $DB_DIR/data"
 chown mysql:mysql "$DB_DIR"
 # --no-defaults: ignore /etc/mysql; root@localhost authenticates by unix socket.
 if ! mariadb-install-db --no-defaults --user=mysql --datadir="$DB_DIR/data" \
         --auth-root-authentication-method=socket --skip-test-db \
-        --skip-name-resolve >"$DB_DIR/install-db.log" 2>&1; then
+        --skip-name-resolve "${DB_OPTS[@]}" >"$DB_DIR/install-db.log" 2>&1; then
     die "mariadb-install-db failed" "$DB_DIR/install-db.log"
 fi
 log "starting mariadbd on 127.0.0.1:$DB_PORT"
-# Small, fast, non-durable settings: this database is thrown away.
-# native AIO is off because io_uring/libaio are often unavailable in sandboxes.
 # (Backgrounded directly, not through spawn(): mariadbd does not daemonize,
 # and a backgrounded function would keep a bash holding our stdout.)
 setsid mariadbd --no-defaults --user=mysql --datadir="$DB_DIR/data" \
     --socket="$DB_SOCKET" --port="$DB_PORT" --bind-address=127.0.0.1 \
     --pid-file="$DB_DIR/mariadbd.pid" --log-error="$DB_DIR/mariadbd.log" \
-    --skip-name-resolve --skip-log-bin --innodb-use-native-aio=0 \
-    --innodb-buffer-pool-size=128M --innodb-log-file-size=64M \
-    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
-    --max-connections=100 --innodb-lock-wait-timeout=900 \
+    --skip-name-resolve --skip-log-bin --max-connections=100 "${DB_OPTS[@]}" \
     </dev/null >>"$DIR/log/daemons.out" 2>&1 &
 db_ok() { mariadb-admin --no-defaults --socket="$DB_SOCKET" -uroot --connect-timeout=2 ping; }
 wait_for "mariadbd" "$DB_DIR/mariadbd.log" "$DB_DIR/mariadbd.pid" db_ok
@@ -369,6 +391,7 @@ timeout 20 sacctmgr -i add cluster "$CLUSTER" >"$DIR/log/sacctmgr.out" 2>&1 ||
     die "sacctmgr add cluster $CLUSTER failed" "$DIR/log/sacctmgr.out" "$DIR/log/slurmdbd.log"
 
 # ---------------------------------------------------------------- slurmctld, slurmd
+log "cluster registered in slurmdbd"
 log "starting slurmctld on 127.0.0.1:$CTLD_PORT"
 spawn slurmctld ||
     die "slurmctld failed to start" "$DIR/log/slurmctld.log" "$DIR/log/daemons.out"
@@ -394,6 +417,5 @@ wait_for "sacct to answer" "$DIR/log/slurmdbd.log" "$DIR/run/slurmdbd.pid" \
     timeout 10 sacct -n -X
 
 ok=1
-T1=$(date +%s.%N)
-log "cluster '$CLUSTER' up in $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }')s;" \
+log "cluster '$CLUSTER' up in $(elapsed)s;" \
     "node $HOST: $CPUS CPUs, ${MEM} MB; run: . $DIR/env.sh"

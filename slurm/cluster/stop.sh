@@ -3,7 +3,7 @@
 #
 #   usage: stop.sh [--clean] DIR
 #
-# Cancels the cluster's jobs, then stops slurmd, slurmctld, slurmdbd,
+# Cancels the cluster's jobs (scancel --signal=KILL), then stops slurmd, slurmctld, slurmdbd,
 # mariadbd and munged by their pid files (SIGTERM, SIGKILL after a grace
 # period), then kills any leftover process of this cluster (found by the
 # SLURM_CONF in its environment or DIR in its command line).  Succeeds when
@@ -14,6 +14,9 @@
 set -euo pipefail
 
 GRACE="${ABLATE_SLURM_STOP_GRACE:-10}"
+# The caller's Slurm client settings must not redirect squeue/scancel.
+while read -r v; do unset "$v"; done < <(compgen -e |
+    grep -E '^(SLURM_|SBATCH_|SRUN_|SALLOC_|SQUEUE_|SINFO_|SACCT_|SCONTROL_|SCANCEL_)' || true)
 CLEAN=0
 DIR=""
 for arg in "$@"; do
@@ -87,8 +90,9 @@ pid_from() {
 
 failed=0
 CONF="$DIR/slurm.conf"
-SOCKDIR=""
-if [ -r "$DIR/sockdir" ]; then SOCKDIR="$(cat "$DIR/sockdir")"; fi
+# start.sh may have put munge/, mysql/ and spool/ in a short aux dir.
+AUX=""
+if [ -r "$DIR/auxdir" ]; then AUX="$(cat "$DIR/auxdir")"; fi
 
 # ---------------------------------------------------------------- 1. jobs
 # slurmstepd and job processes survive slurmd's exit, so let slurmctld cancel
@@ -96,14 +100,22 @@ if [ -r "$DIR/sockdir" ]; then SOCKDIR="$(cat "$DIR/sockdir")"; fi
 ctld="$(pid_from slurmctld "$DIR/run/slurmctld.pid")"
 if [ -n "$ctld" ] && [ -r "$CONF" ]; then
     export SLURM_CONF="$CONF"
-    jobs="$(timeout 10 squeue -h -o %A 2>/dev/null | sort -u || true)"
+    # %F is the array's base id (the job id for plain jobs): scancel of a
+    # base id cancels all its tasks, while the raw id of a split-off array
+    # task (%A) can be refused as "invalid job id".
+    jobs="$(timeout 10 squeue -h -o %F 2>/dev/null | sort -u || true)"
     if [ -n "$jobs" ]; then
         log "cancelling $(wc -w <<<"$jobs") job(s)"
         # shellcheck disable=SC2086  # one job id per word
-        timeout 10 scancel $jobs 2>/dev/null || true
+        # SIGKILL right away: no point in a graceful KillWait at teardown.
+        timeout 10 scancel --signal=KILL $jobs >/dev/null 2>&1 || true
         deadline=$(( $(date +%s) + GRACE ))
-        while [ -n "$(timeout 10 squeue -h -o %A 2>/dev/null || true)" ]; do
-            [ "$(date +%s)" -lt "$deadline" ] || { log "jobs still listed after ${GRACE}s"; break; }
+        while [ -n "$(timeout 10 squeue -h -o %F 2>/dev/null || true)" ]; do
+            if [ "$(date +%s)" -ge "$deadline" ]; then
+                log "jobs still listed after ${GRACE}s (they will be killed below):" \
+                    "$(timeout 10 squeue -h -o '%i:%T' 2>/dev/null | tr '\n' ' ' || true)"
+                break
+            fi
             sleep 0.3
         done
     fi
@@ -127,7 +139,7 @@ p="$(pid_from munged "$DIR/munge/munged.pid")"
 # Processes whose pid file was never written or was lost: Slurm daemons and
 # slurmstepd carry SLURM_CONF=DIR/slurm.conf in their environment, job
 # processes too (plus SLURM_JOB_ID); mariadbd and munged name DIR (or the
-# short socket dir) on their command line.  Never touch ourselves or our
+# aux dir) on their command line.  Never touch ourselves or our
 # ancestors (a shell that sourced env.sh has SLURM_CONF too).
 ancestors=" "
 a=$$
@@ -136,27 +148,30 @@ while [ -n "$a" ] && [ "$a" != "0" ]; do
     a="$(awk '/^PPid:/ { print $2 }' "/proc/$a/status" 2>/dev/null || true)"
 done
 leftover=()
-for procdir in /proc/[0-9]*; do
-    pid="${procdir#/proc/}"
-    case "$ancestors" in *" $pid "*) continue ;; esac
-    alive "$pid" || continue
-    comm="$(cat "$procdir/comm" 2>/dev/null || true)"
-    # (2>/dev/null first: the process may vanish before the < redirection)
-    env="$(tr '\0' '\n' 2>/dev/null <"$procdir/environ" || true)"
-    match=0
+add_leftover() {
+    case "$ancestors" in *" $1 "*) return 0 ;; esac
+    alive "$1" && leftover+=("$1")
+    return 0
+}
+# One grep over all environments is much faster than a loop per process.
+for f in $(grep -lzxF "SLURM_CONF=$CONF" /proc/[0-9]*/environ 2>/dev/null || true); do
+    pid="${f#/proc/}"; pid="${pid%/environ}"
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
     case "$comm" in
-        slurmctld|slurmd|slurmdbd|slurmstepd)
-            grep -qxF "SLURM_CONF=$CONF" <<<"$env" && match=1 ;;
-        mariadbd|munged)
-            cmd="$(tr '\0' ' ' 2>/dev/null <"$procdir/cmdline" || true)"
-            case "$cmd" in *"$DIR/"*) match=1 ;; esac
-            if [ -n "$SOCKDIR" ]; then case "$cmd" in *"$SOCKDIR/"*) match=1 ;; esac; fi ;;
-        *)
-            if grep -qxF "SLURM_CONF=$CONF" <<<"$env" && grep -q '^SLURM_JOB_ID=' <<<"$env"; then
-                match=1
-            fi ;;
+        slurmctld|slurmd|slurmdbd|slurmstepd|slurmscriptd) add_leftover "$pid" ;;
+        *) if grep -qz '^SLURM_JOB_ID=' "$f" 2>/dev/null; then add_leftover "$pid"; fi ;;
     esac
-    if [ "$match" -eq 1 ]; then leftover+=("$pid"); fi
+done
+# (no pgrep: procps is not in every Debian image)
+for f in $(grep -lxE 'mariadbd|munged' /proc/[0-9]*/comm 2>/dev/null || true); do
+    pid="${f#/proc/}"; pid="${pid%/comm}"
+    cmd="$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" || true)"
+    case "$cmd" in
+        *"$DIR/"*) add_leftover "$pid" ;;
+        *) if [ -n "$AUX" ]; then
+               case "$cmd" in *"$AUX/"*) add_leftover "$pid" ;; esac
+           fi ;;
+    esac
 done
 if [ "${#leftover[@]}" -gt 0 ]; then
     log "killing leftover processes of this cluster: ${leftover[*]}"
@@ -164,8 +179,18 @@ if [ "${#leftover[@]}" -gt 0 ]; then
 fi
 
 # ---------------------------------------------------------------- 4. files
-case "$SOCKDIR" in
-    /tmp/ablate-sock.*) rm -rf "$SOCKDIR" ;;
+# Keep the aux dir's logs with DIR, then remove it and the links to it.
+case "$AUX" in
+    /tmp/ablate-slurm-aux.*)
+        mkdir -p "$DIR/log"
+        for f in munge/munged.log mysql/mariadbd.log mysql/install-db.log; do
+            if [ -f "$AUX/$f" ]; then cp "$AUX/$f" "$DIR/log/" 2>/dev/null || true; fi
+        done
+        rm -rf "$AUX"
+        for sub in munge mysql spool; do
+            if [ -L "$DIR/$sub" ]; then rm -f "$DIR/$sub"; fi
+        done
+        rm -f "$DIR/auxdir" ;;
 esac
 if [ "$CLEAN" -eq 1 ]; then
     if [ -e "$DIR/.ablate-slurm" ]; then
