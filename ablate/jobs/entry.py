@@ -104,6 +104,8 @@ def execute(work_dir: Path) -> dict[str, Any]:
     try:
         result = load_job(run.job)(ctx)
     except BaseException as e:
+        if isinstance(e, SystemExit) and read_state(work_dir).get("status") == "requeued":
+            raise  # submitit exits this way after a preemption: the run goes on in the requeued job
         if rank == 0:
             tail = "".join(traceback.format_exception(e)).splitlines()[-ERROR_TAIL_LINES:]
             update_state(work_dir, status="failed", error="\n".join(tail), finished=time.time())

@@ -6,6 +6,7 @@ FAILED too, because its scheduler entry is gone while its state still says runni
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -71,6 +72,18 @@ def _pid_alive(job_id: str) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z" and b"submitit" in cmdline
 
 
+def _array_ids(job_id: str) -> list[str]:
+    """Pending array tasks are listed as one row, `123_[2-5,7%2]`: expand it to 123_2 … 123_7."""
+    m = re.fullmatch(r"(\d+)_\[([^\]%]+)(?:%\d+)?\]", job_id)
+    if not m:
+        return [job_id]
+    ids = []
+    for part in m.group(2).split(","):
+        lo, _, hi = part.partition("-")
+        ids += [f"{m.group(1)}_{i}" for i in range(int(lo), int(hi or lo) + 1)]
+    return ids
+
+
 def _slurm_states(job_ids: list[str]) -> dict[str, str]:
     states: dict[str, str] = {}
     if shutil.which("sacct"):
@@ -82,7 +95,8 @@ def _slurm_states(job_ids: list[str]) -> dict[str, str]:
         )
         for line in out.stdout.splitlines():
             jid, _, state = line.partition("|")
-            states[jid] = state.split()[0] if state else "UNKNOWN"
+            for one in _array_ids(jid):
+                states[one] = state.split()[0] if state else "UNKNOWN"
     if shutil.which("squeue"):  # squeue knows pending array tasks that sacct shows as one `123_[0-9]` row
         out = subprocess.run(
             ["squeue", "-h", "-o", "%i|%T", "-j", ",".join(job_ids)],
@@ -92,7 +106,8 @@ def _slurm_states(job_ids: list[str]) -> dict[str, str]:
         )
         for line in out.stdout.splitlines():
             jid, _, state = line.partition("|")
-            states[jid] = state
+            for one in _array_ids(jid):
+                states[one] = state
     return states
 
 
@@ -143,8 +158,6 @@ def _verdict(state: dict, launch: dict, sched: str) -> str:
     same_job = state.get("job_id") == launch.get("job_id")
     if not same_job:  # the latest submission has not started yet (or never will)
         return (RUNNING if sched == "RUNNING" else PENDING) if alive else FAILED
-    if status == "failed":
-        return PENDING if alive and sched != "RUNNING" else FAILED  # a requeued job gets another go
-    if alive:
+    if alive:  # even after a failure: Slurm may have requeued the job, which then writes its own state
         return RUNNING if sched == "RUNNING" else PENDING
     return FAILED

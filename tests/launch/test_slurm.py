@@ -73,7 +73,7 @@ def test_an_array_of_runs_completes_without_blocking_the_driver(slurm, project):
     rows = _wait_until(project, sweep, _settled)
     assert {r["state"] for r in rows.values()} == {"done"}
     assert project.cli("audit", sweep).code == 0
-    assert all(_sacct(j) == "COMPLETED" for j in job_ids)
+    _wait_for_sacct(job_ids, "COMPLETED")  # the job process exits a moment after the run reports done
 
 
 def test_a_run_that_raises_is_failed_in_status_and_in_slurm(slurm, project):
@@ -84,7 +84,14 @@ def test_a_run_that_raises_is_failed_in_status_and_in_slurm(slurm, project):
     assert {r["state"] for r in rows.values()} == {"failed"}
     row = rows["1e+30-s0"]
     assert "loss became non-finite" in row["error"]
-    assert _sacct(row["job_id"]) == "FAILED"
+    _wait_for_sacct([row["job_id"]], "FAILED")
+
+
+def _wait_for_sacct(job_ids, state: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (seen := {j: _sacct(j) for j in job_ids}) != dict.fromkeys(job_ids, state):
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.5)
 
 
 def _running_past(step):
@@ -115,7 +122,8 @@ def test_preempted_run_requeues_and_ends_like_an_uninterrupted_one(slurm, projec
 
 
 def test_scancel_is_noticed_and_a_rerun_resumes_from_the_checkpoint(slurm, project):
-    spec = project.spec(SPEC.format(name="cancel", lrs="0.003", budget=64000))
+    # Long enough to outlive scancel's grace period (submitit ignores SIGTERM; Slurm kills after KillWait).
+    spec = project.spec(SPEC.format(name="cancel", lrs="0.003", budget=192000))
     sweep = project.root / "sweeps" / "cancel"
     assert project.cli("run", spec).code == 0
     rows = _wait_until(project, sweep, _running_past(300))
