@@ -143,6 +143,7 @@ def _dry_run(p, sweep, settings, console: Console) -> None:
             sbatch_preview(settings, sweep.root / "submitit", p.spec.name, len(todo)),
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 

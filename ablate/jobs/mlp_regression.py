@@ -22,8 +22,19 @@ from ablate.jobs.entry import JobContext
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
-    if ctx.world_size > 1:
-        raise ValueError("mlp_regression trains in one process; launch it with one task per run")
+    if ctx.world_size == 1:
+        return _train(ctx)
+    # One process per task (submitit exported MASTER_ADDR, RANK, WORLD_SIZE): data parallel over gloo.
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method="env://")
+    try:
+        return _train(ctx)
+    finally:
+        dist.destroy_process_group()
+
+
+def _train(ctx: JobContext) -> dict[str, Any]:
     cfg, seed = ctx.run.config, ctx.run.seed
     train_cfg = cfg["train"]
     torch.set_num_threads(int(train_cfg.get("threads", 1)))
@@ -47,6 +58,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             continue
         stage_cfg = (cfg.get("stages") or {}).get(stage) or {}
         params = _trainable(model, stage_cfg.get("trainable", "all"))
+        net = nn.parallel.DistributedDataParallel(model) if ctx.world_size > 1 else model  # per stage: new params
         optimizer, scheduler = make_optimizer(cfg["optim"], params, plan["steps"])
         if saved is not None and saved["stage"] == stage:
             optimizer.load_state_dict(saved["optimizer"])
@@ -56,7 +68,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             t0 = time.perf_counter()
             batch = data.batch(plan["batch_size"], seed, stage_index, step)
             first_batch = first_batch or _fingerprint({"x": batch[0]})
-            loss = data.loss(model, batch)
+            loss = data.loss(net, data.shard(batch, ctx.rank, ctx.world_size))
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"loss became non-finite ({loss.item()}) at stage {stage} step {step}; "
@@ -89,7 +101,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
                         "samples_per_s": plan["batch_size"] / max(elapsed, 1e-9),
                     },
                 )
-            if global_step % int(train_cfg.get("checkpoint_every", 100)) == 0 or done:
+            if ctx.is_main and (global_step % int(train_cfg.get("checkpoint_every", 100)) == 0 or done):
                 ctx.checkpoints.save(
                     global_step,
                     {
@@ -136,6 +148,14 @@ class TaskData:
         emb = torch.multinomial(self.weights, size, replacement=True, generator=gen)
         idx = torch.randint(len(self.train_x), (size,), generator=gen)
         return self.train_x[idx], emb, idx
+
+    def shard(self, batch, rank: int, world: int):
+        """This rank's equal slice of the global batch (DDP averages the gradients back to the full batch)."""
+        size = len(batch[0])
+        if size % world:
+            raise ValueError(f"batch size {size} does not split evenly over {world} processes")
+        per = size // world
+        return tuple(t[rank * per : (rank + 1) * per] for t in batch)
 
     def _targets(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():

@@ -51,5 +51,5 @@ def sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str, n_ru
     """The sbatch script a Slurm submission of `n_runs` runs would send (for --dry-run)."""
     ex = make_executor(settings, folder, job_name)
     if n_runs > 1:
-        ex.update_parameters(map_count=n_runs)
+        ex.parameters["map_count"] = n_runs  # what submitit itself sets when it submits an array
     return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")

@@ -18,6 +18,7 @@ class SlurmProfile(BaseModel):
     account: str | None = None
     qos: str | None = None
     gpus: int = Field(0, ge=0)  # per run; one Slurm task per GPU (torch.distributed, env://)
+    tasks: int | None = Field(None, ge=1)  # per run; default one per GPU (set it for CPU runs over gloo)
     cpus: int = Field(1, ge=1)  # per task
     memory_gb: float = Field(4, gt=0)  # per node
     time_min: int = Field(60, ge=1)
@@ -31,7 +32,7 @@ class SlurmProfile(BaseModel):
             "partition": self.partition,
             "account": self.account,
             "qos": self.qos,
-            "ntasks_per_node": max(1, self.gpus),
+            "ntasks_per_node": self.tasks or max(1, self.gpus),
             "cpus_per_task": self.cpus,
             "mem": f"{int(self.memory_gb * 1024)}MB",
             "time": self.time_min,

@@ -79,7 +79,7 @@ def test_an_array_of_runs_completes_without_blocking_the_driver(slurm, project):
 def test_a_run_that_raises_is_failed_in_status_and_in_slurm(slurm, project):
     spec = project.spec(SPEC.format(name="bad", lrs="1.0e30", budget=1600))
     sweep = project.root / "sweeps" / "bad"
-    assert project.cli("run", spec).code == 0
+    assert project.cli("run", spec, "--wait").code == 1  # --wait follows the runs and reports the failure
     rows = _wait_until(project, sweep, _settled)
     assert {r["state"] for r in rows.values()} == {"failed"}
     row = rows["1e+30-s0"]
@@ -142,3 +142,23 @@ def test_scancel_is_noticed_and_a_rerun_resumes_from_the_checkpoint(slurm, proje
         assert run_state(sweep, name)["attempts"] == 2
         assert consumed_before[name] > 0
     assert project.cli("audit", sweep).code == 0
+
+
+def test_a_run_over_two_slurm_tasks_trains_data_parallel(slurm, project):
+    profile = "partition: debug\ncpus: 1\nmemory_gb: 1\ntime_min: 60\ntasks: 2\n"
+    (project.root / "slurm" / "profiles" / "two-tasks.yaml").write_text(profile)
+    spec = project.spec(SPEC.format(name="ddp", lrs="0.003", budget=3200).replace("local-cluster", "two-tasks"))
+    reference = project.cli("run", spec, "--launcher", "debug", "--out", "ref")
+    assert reference.code == 0
+    sweep = project.root / "sweeps" / "ddp"
+    assert project.cli("run", spec, "--wait").code == 0
+    rows = statuses(project, sweep)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    assert project.cli("audit", sweep).code == 0  # the global batch is counted once, not per process
+    for name in rows:
+        got, expected = run_state(sweep, name)["result"], run_state(project.root / "ref", name)["result"]
+        assert got["init_fingerprint"] == expected["init_fingerprint"]
+        # Two half-batch gradients averaged by DDP equal the full-batch gradient up to float rounding.
+        assert abs(got["val_loss"] - expected["val_loss"]) <= 1e-3 * expected["val_loss"]
+        logs = list((sweep / "submitit").glob(f"{rows[name]['job_id']}/*_1_log.out"))
+        assert logs, "no log of the second task"

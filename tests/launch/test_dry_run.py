@@ -1,0 +1,42 @@
+"""`ablate run --dry-run` shows exactly what would be submitted and writes nothing."""
+
+from __future__ import annotations
+
+SPEC = """
+name: dry
+recipe: quickstart/mlp
+seeds: [0, 1, 2]
+factors:
+  stages: [single, two_stage]
+budget: {unit: samples, per_run: 3200}
+launcher: {kind: slurm, profile: gpu-8x}
+"""
+
+
+def test_slurm_dry_run_prints_the_array_resources_and_budgets_and_writes_nothing(project):
+    result = project.cli("run", project.spec(SPEC), "--dry-run")
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    for line in (
+        "#SBATCH --array=0-5%6",
+        "#SBATCH --gpus-per-node=8",
+        "#SBATCH --ntasks-per-node=8",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --time=2880",
+        "#SBATCH --cpus-per-task=10",
+        "#SBATCH --mem=491520MB",
+        "#SBATCH --signal=USR2@90",
+    ):
+        assert line in out
+    assert "would launch 6 of 6 runs on slurm" in out
+    assert "pre: 50 steps × 32 = 1600 samples" in out and "main: 100 steps × 32 = 3200 samples" in out
+    assert not (project.root / "sweeps").exists()
+
+
+def test_a_profile_with_a_typo_is_bad_input(project):
+    (project.root / "slurm" / "profiles" / "typo.yaml").write_text("partition: gpu\ngpu: 8\n")
+    result = project.cli("run", project.spec(SPEC.replace("gpu-8x", "typo")), "--dry-run")
+    assert result.code == 2
+    assert "typo.yaml:2: gpu: Extra inputs are not permitted" in result.stderr
+    unknown = project.cli("run", project.spec(SPEC.replace("gpu-8x", "nope")), "--dry-run")
+    assert unknown.code == 2 and "no Slurm profile 'nope'" in unknown.stderr and "local-cluster" in unknown.stderr
