@@ -61,6 +61,21 @@ def project(tmp_path) -> Project:
     return Project(tmp_path)
 
 
+NO_TORCH_PROBE = (
+    "import sys; from ablate.cli.main import main\n"
+    "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+    "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)"
+)
+
+
+def assert_no_torch(cwd: Path, *args: str) -> None:
+    """`ablate ARGS` ran without importing torch (fast start for commands that only read or plan)."""
+    out = subprocess.run(
+        [sys.executable, "-c", NO_TORCH_PROBE, *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
+    assert out.stderr.strip().endswith("NO-TORCH"), (args, out.stderr[-500:])
+
+
 def run_cli(*args: str) -> Result:
     """In-process CLI call for fast, read-only commands (plan)."""
     import contextlib

@@ -78,9 +78,6 @@ class SweepDir:
         if (work / RUN_FILE).is_file():
             return
         arm = plan.arm(planned.arm)
-        job = arm.config.get("job")
-        if not isinstance(job, str):
-            raise InputError.single(plan.spec_path, "recipe", f"recipe '{plan.spec.recipe}' sets no `job` kind")
         Run(
             planned.id,
             planned.name,
@@ -88,7 +85,7 @@ class SweepDir:
             arm.id,
             arm.levels,
             planned.seed,
-            job,
+            arm.config["job"],
             arm.config,
             str(work),
             tracking_uri,

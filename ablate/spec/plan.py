@@ -117,6 +117,7 @@ def make_plan(spec_path: str | Path) -> Plan:
     shared = [make_override(k, v, join_key("overrides", k), tree.is_group) for k, v in spec.overrides.items()]
     arms = _resolve_arms(combos, shared, tree, spec, doc)
     _check_matched(arms, spec, doc)
+    _check_job_kinds(arms, spec, doc)
     runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in spec.seeds]
     return Plan(spec, spec_path, spec_path.read_text(), root, arms, runs)
 
@@ -204,3 +205,21 @@ def _check_matched(arms: list[Arm], spec: SweepSpec, doc: Document) -> None:
 
 def _batches(arm: Arm) -> str:
     return "/".join(str(s.batch_size) for s in arm.budget)
+
+
+def _check_job_kinds(arms: list[Arm], spec: SweepSpec, doc: Document) -> None:
+    from ablate.jobs.registry import known_kinds
+
+    kinds = known_kinds()
+    for arm in arms:
+        job = arm.config.get("job")
+        if job not in kinds:
+            raise InputError(
+                doc.problem(
+                    "recipe",
+                    (
+                        f"recipe '{spec.recipe}' (arm {arm.name}) sets job: {job!r}; expected a registered job kind: "
+                        f"{', '.join(sorted(kinds))}"
+                    ),
+                )
+            )

@@ -6,6 +6,7 @@ import json
 
 from mlflow import MlflowClient
 
+from tests.conftest import assert_no_torch
 from tests.launch.helpers import launches, run_state, statuses
 
 SPEC = """
@@ -28,6 +29,9 @@ def test_local_sweep_runs_tracks_audits_and_resumes_without_relaunching(project)
     assert {r["state"] for r in rows.values()} == {"done"} and len(rows) == 4
     assert all(r["consumed"] == r["planned"] == 1600 for r in rows.values())
     assert all(r["metric"].startswith("val_loss=") for r in rows.values())
+
+    for command in ("status", "audit"):  # reading a sweep never imports torch
+        assert_no_torch(project.root, command, sweep)
 
     audit = project.cli("audit", sweep)
     assert audit.code == 0, audit.stdout
