@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ablate.data.frames import FRAMES as ACTION_FRAMES
 from ablate.errors import Problem, join_key
 from ablate.spec.yaml_lines import Document
 
-# The action frames of DESIGN.md ("Facts from the seeds"); the data layer implements them.
-ACTION_FRAMES = ("joint_abs", "joint_delta", "world_rel", "world_delta", "eef_rel", "eef_delta")
 LEVEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 

@@ -1,0 +1,1 @@
+"""Data: embodiments, LeRobot datasets, action frames, normalisation, mixtures and sensory dropout."""
