@@ -95,6 +95,7 @@ def execute(work_dir: Path) -> dict[str, Any]:
             work_dir,
             status="running",
             job_id=_job_id(),
+            launcher=os.environ.get("SUBMITIT_EXECUTOR", "debug"),
             attempts=attempts,
             error=None,
             started=time.time(),

@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ablate.jobs.contract import record_launch
+from ablate.jobs.contract import Run, record_launch
 from ablate.launch.launchers import LauncherSettings, make_executor, submit
 from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, RunStatus, run_statuses
 from ablate.launch.sweep_dir import SweepDir
@@ -119,6 +119,8 @@ def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str, console: Console)
             {"ablate.spec_hash": plan.spec_hash, "git_commit": commit, "ablate.sweep_dir": str(sweep.root)},
         )
         for run in plan.runs:
+            if Run.load(sweep.run_dir(run.id)).mlflow_run_id:  # registered by an earlier launch
+                continue
             arm = plan.arm(run.arm)
             tags = {
                 "sweep": plan.spec.name,

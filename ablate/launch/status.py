@@ -16,7 +16,7 @@ from ablate.budget.ledger import Ledger
 from ablate.jobs.contract import Run, read_launch, read_state
 
 PENDING, RUNNING, DONE, FAILED, NOT_LAUNCHED = "pending", "running", "done", "failed", "not launched"
-SLURM_ACTIVE = {
+ACTIVE = {
     "PENDING",
     "RUNNING",
     "REQUEUED",
@@ -52,7 +52,7 @@ class RunStatus:
 def scheduler_states(launches: list[dict]) -> dict[str, str]:
     """job id -> scheduler state (Slurm's words; RUNNING/GONE for local processes)."""
     states: dict[str, str] = {}
-    slurm_ids = [ln["job_id"] for ln in launches if ln.get("launcher") == "slurm"]
+    slurm_ids = sorted({ln["job_id"] for ln in launches if ln.get("launcher") == "slurm"})
     for ln in launches:
         if ln.get("launcher") == "local":
             states[ln["job_id"]] = "RUNNING" if _pid_alive(ln["job_id"]) else "GONE"
@@ -85,44 +85,40 @@ def _array_ids(job_id: str) -> list[str]:
 
 
 def _slurm_states(job_ids: list[str]) -> dict[str, str]:
-    states: dict[str, str] = {}
-    if shutil.which("sacct"):
-        out = subprocess.run(
-            ["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(job_ids)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        for line in out.stdout.splitlines():
-            jid, _, state = line.partition("|")
-            for one in _array_ids(jid):
-                states[one] = state.split()[0] if state else "UNKNOWN"
-    if shutil.which("squeue"):  # squeue knows pending array tasks that sacct shows as one `123_[0-9]` row
-        out = subprocess.run(
-            ["squeue", "-h", "-o", "%i|%T", "-j", ",".join(job_ids)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        for line in out.stdout.splitlines():
-            jid, _, state = line.partition("|")
-            for one in _array_ids(jid):
-                states[one] = state
+    """sacct knows finished jobs; squeue, asked second, has the final word on jobs still in the queue."""
+    ids = ",".join(job_ids)
+    states = _ask("sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ids)
+    return states | _ask("squeue", "-h", "-o", "%i|%T", "-j", ids)
+
+
+def _ask(*command: str) -> dict[str, str]:
+    """job id -> first word of the state, from a `JOBID|STATE` listing (array ranges expanded)."""
+    if not shutil.which(command[0]):
+        return {}
+    out = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    states = {}
+    for line in out.stdout.splitlines():
+        jid, _, state = line.partition("|")
+        for one in _array_ids(jid):
+            states[one] = state.split()[0] if state.strip() else "UNKNOWN"
     return states
 
 
 def run_statuses(run_dirs: list[Path]) -> list[RunStatus]:
     launches = [read_launch(d) for d in run_dirs]
-    sched = scheduler_states([ln for ln in launches if ln.get("job_id")])
-    return [_status(d, ln, sched) for d, ln in zip(run_dirs, launches, strict=True)]
+    states = [read_state(d) for d in run_dirs]
+    # Ask about the job the driver launched and about the job the run says is training it: they differ when
+    # the driver was killed between submitting and recording, and the running job must then be adopted.
+    jobs = [ln for ln in launches if ln.get("job_id")]
+    jobs += [{"launcher": st.get("launcher"), "job_id": st["job_id"]} for st in states if st.get("job_id")]
+    sched = scheduler_states(jobs)
+    return [_status(d, ln, st, sched) for d, ln, st in zip(run_dirs, launches, states, strict=True)]
 
 
-def _status(work: Path, launch: dict, sched: dict[str, str]) -> RunStatus:
+def _status(work: Path, launch: dict, state: dict, sched: dict[str, str]) -> RunStatus:
     run = Run.load(work)
-    state = read_state(work)
     ledger = Ledger.load(work)
-    job_id = launch.get("job_id")
-    verdict = _verdict(state, launch, sched.get(job_id or "", "UNKNOWN"))
+    verdict, job_id = _verdict(state, launch, sched)
     error = state.get("error") if verdict == FAILED else None
     if verdict == FAILED and not error:
         error = f"the job ended without reporting (scheduler: {sched.get(job_id or '', 'unknown')})"
@@ -130,17 +126,9 @@ def _status(work: Path, launch: dict, sched: dict[str, str]) -> RunStatus:
     metric = next((f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, int | float)), "")
     planned = sum(s["planned"] for s in ledger.planned.values()) if ledger else 0.0
     consumed = sum((state.get("consumed") or {}).values()) if verdict != DONE else _consumed(ledger)
+    unit = ledger.unit if ledger else ""
     return RunStatus(
-        run,
-        verdict,
-        job_id,
-        state.get("stage"),
-        consumed,
-        planned,
-        ledger.unit if ledger else "",
-        metric,
-        error,
-        state.get("attempts", 0),
+        run, verdict, job_id, state.get("stage"), consumed, planned, unit, metric, error, state.get("attempts", 0)
     )
 
 
@@ -148,16 +136,17 @@ def _consumed(ledger: Ledger | None) -> float:
     return sum(c.get(ledger.unit, 0) for c in ledger.consumed.values()) if ledger else 0.0
 
 
-def _verdict(state: dict, launch: dict, sched: str) -> str:
-    status = state.get("status")
+def _verdict(state: dict, launch: dict, sched: dict[str, str]) -> tuple[str, str | None]:
+    """(state, the job id that state is about)."""
+    status, training = state.get("status"), state.get("job_id")
+    launched = launch.get("job_id")
     if status == "done":
-        return DONE
+        return DONE, training
+    if status in ("running", "requeued") and training != launched and sched.get(training or "") in ACTIVE:
+        return (RUNNING if sched[training] == "RUNNING" else PENDING), training  # adopt the job that trains it
     if not launch:
-        return FAILED if status == "failed" else NOT_LAUNCHED
-    alive = sched in SLURM_ACTIVE
-    same_job = state.get("job_id") == launch.get("job_id")
-    if not same_job:  # the latest submission has not started yet (or never will)
-        return (RUNNING if sched == "RUNNING" else PENDING) if alive else FAILED
-    if alive:  # even after a failure: Slurm may have requeued the job, which then writes its own state
-        return RUNNING if sched == "RUNNING" else PENDING
-    return FAILED
+        return (FAILED if status == "failed" else NOT_LAUNCHED), training
+    now = sched.get(launched, "UNKNOWN")
+    if now in ACTIVE:  # even after a failure: Slurm may have requeued the job, which then writes its own state
+        return (RUNNING if now == "RUNNING" else PENDING), launched
+    return FAILED, launched

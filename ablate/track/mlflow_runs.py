@@ -74,6 +74,7 @@ def ensure_child(
     tags: dict[str, str],
     params: dict[str, Any],
 ) -> str:
+    """The MLflow id of `run_id`'s child run, found by its tag or created with its tags and params."""
     c = client(uri)
     query = f"tags.`ablate.run_id` = '{run_id}'"
     found = with_retry(lambda: c.search_runs([exp_id], filter_string=query, max_results=1))
