@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from ablate.cli import sweep_commands
+from ablate.cli import sweep_commands, testbed_commands
 from ablate.errors import InputError
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 sweep_commands.register(app)
+testbed_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
