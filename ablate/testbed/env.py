@@ -36,15 +36,20 @@ class TestbedEnv:
         self.embodiment: Embodiment = embodiment(robot)
         self.task: Task = task(task_name)
         config = load_composite_controller_config(robot=robot)
-        if controller == "JOINT_POSITION":
+        if controller == "JOINT_POSITION":  # joint frames: absolute joint targets, no rescaling
             config["body_parts"]["right"] = {
                 **config["body_parts"]["right"],
                 "type": "JOINT_POSITION",
                 "input_type": "absolute",
-                "input_ref_frame": "base",
+                "impedance_mode": "fixed",
+                "kp": 150,
+                "input_max": 10.0,
+                "input_min": -10.0,
                 "output_max": 10.0,
                 "output_min": -10.0,
             }
+        elif controller != "OSC_POSE":
+            raise ValueError(f"controller must be OSC_POSE or JOINT_POSITION, got {controller!r}")
         self.env = suite.make(
             self.task.env_name,
             robots=robot,
@@ -62,6 +67,7 @@ class TestbedEnv:
             reward_shaping=True,
         )
         self.images = images
+        self.controller = controller
         self.reached: dict[str, bool] = {}
 
     @property
