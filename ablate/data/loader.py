@@ -1,0 +1,91 @@
+"""Batches from a mixture of embodiment sources: drawn by the checkpointable `MixtureSampler`, normalised with
+each embodiment's own statistics (never pooled), padded into one unified state/action space with masks, and
+with train-time sensory dropout of the state. Draws per embodiment feed the budget ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ablate.data.dropout import SensoryDropout
+from ablate.data.mixture import MixtureSampler, mixture_weights
+from ablate.data.normalize import Stats, StatsCache
+from ablate.data.source import EmbodimentSource
+
+
+class MixtureLoader:
+    def __init__(
+        self,
+        sources: list[EmbodimentSource],
+        weights: dict[str, float] | str,
+        seed: int,
+        *,
+        max_state_dim: int = 32,
+        max_action_dim: int = 32,
+        temperature: float = 1.0,
+        normalization: str = "mean_std",
+        dropout: SensoryDropout | None = None,
+        stats_cache: StatsCache | None = None,
+    ):
+        self.sources = {s.name: s for s in sources}
+        for s in sources:
+            if s.state_dim > max_state_dim or s.action_dim > max_action_dim:
+                raise ValueError(
+                    f"dataset {s.name}: state {s.state_dim} / action {s.action_dim} dims exceed the unified "
+                    f"space ({max_state_dim} / {max_action_dim}); raise data.max_state_dim / max_action_dim"
+                )
+        sizes = {name: len(s) for name, s in self.sources.items()}
+        self.sampler = MixtureSampler(sizes, mixture_weights(sizes, weights, temperature), seed)
+        self.stats: dict[str, dict[str, Stats]] = {name: s.stats(stats_cache) for name, s in self.sources.items()}
+        self.max_state_dim, self.max_action_dim = max_state_dim, max_action_dim
+        self.normalization, self.dropout = normalization, dropout
+        self.embodiment_ids = {name: i for i, name in enumerate(self.sources)}
+        self.rng = np.random.default_rng([seed, 0xD50])
+
+    def batch(self, size: int) -> dict[str, np.ndarray]:
+        items = [self._item(name, index) for name, index in self.sampler.sample(size)]
+        return {k: np.stack([it[k] for it in items]) for k in items[0]}
+
+    def _item(self, name: str, index: int) -> dict[str, Any]:
+        source, stats = self.sources[name], self.stats[name]
+        raw = source.sample(index)
+        state = stats["state"].normalize(raw["state"])
+        actions = stats["actions"].normalize(raw["actions"], self.normalization)
+        state_kept = 1.0
+        if self.dropout is not None and self.rng.random() < self.dropout.p_state:
+            state, state_kept = np.zeros_like(state), 0.0
+        s_dim, a_dim = source.state_dim, source.action_dim
+        out = {
+            "state": _pad(state, self.max_state_dim),
+            "state_dim_mask": _mask(s_dim, self.max_state_dim),
+            "state_mask": np.float32(state_kept),
+            "actions": _pad(actions, self.max_action_dim),
+            "action_dim_mask": _mask(a_dim, self.max_action_dim),
+            "action_is_pad": raw["action_is_pad"],
+            "embodiment": np.int64(self.embodiment_ids[name]),
+        }
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"sampler": self.sampler.state_dict(), "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.sampler.load_state_dict(state["sampler"])
+        self.rng.bit_generator.state = state["rng"]
+
+    @property
+    def drawn(self) -> dict[str, int]:
+        return self.sampler.drawn
+
+
+def _pad(x: np.ndarray, dim: int) -> np.ndarray:
+    out = np.zeros((*x.shape[:-1], dim), dtype=np.float32)
+    out[..., : x.shape[-1]] = x
+    return out
+
+
+def _mask(n: int, dim: int) -> np.ndarray:
+    m = np.zeros(dim, dtype=np.float32)
+    m[:n] = 1.0
+    return m

@@ -1,0 +1,167 @@
+"""One embodiment's LeRobot dataset, read through lerobot's own `LeRobotDataset`, as training samples in an
+action frame: the current state, and a chunk of H action labels (`frames.to_labels`) with its padding mask.
+
+Low-dimensional columns are read once into arrays (the dataset's Arrow table, through `LeRobotDataset`), so a
+sample is a few array slices rather than a per-item decode; images, when a model wants them, come from
+`LeRobotDataset.__getitem__`. Episodes are split into train/validation by a seeded permutation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ablate.data.description import DatasetDescription
+from ablate.data.embodiments import Embodiment, embodiment
+from ablate.data.frames import Frame, to_labels
+from ablate.data.normalize import Stats, StatsCache
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be used as described; the message names the dataset, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    root: Path
+    frame: Frame
+    horizon: int = 8
+    frame_step: int = 1  # keep every k-th frame (and chunk steps k frames apart)
+    split: str = "train"  # train | val | all
+    val_fraction: float = 0.1
+    split_seed: int = 0
+
+
+class EmbodimentSource:
+    def __init__(self, cfg: SourceConfig):
+        from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+        self.cfg = cfg
+        root = Path(cfg.root)
+        self.name = root.name
+        self.description = DatasetDescription.load(root)
+        self.embodiment: Embodiment = embodiment(self.description.embodiment)
+        full = LeRobotDataset(f"ablate/{self.name}", root=root)
+        self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed)
+        self.dataset = (
+            full if cfg.split == "all" else LeRobotDataset(f"ablate/{self.name}", root=root, episodes=self.episodes)
+        )
+        table = self.dataset.hf_dataset.with_format("numpy")[:]
+        self.columns = {k: np.asarray(table[k]) for k in self._needed_keys()}
+        self._check_columns()
+        episode = np.asarray(table["episode_index"])
+        keep = np.isin(episode, self.episodes)
+        self.columns = {k: v[keep] for k, v in self.columns.items()}
+        episode = episode[keep]
+        # Index of the last frame of each frame's episode: chunks never cross episodes (padding repeats the end).
+        last = np.zeros(len(episode), dtype=np.int64)
+        for e in np.unique(episode):
+            rows = np.flatnonzero(episode == e)
+            last[rows] = rows[-1]
+        self.episode_end = last
+        self.starts = np.arange(0, len(episode))[(np.arange(len(episode)) - _first(episode)) % cfg.frame_step == 0]
+        self.fingerprint = _fingerprint(root, self.episodes)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _needed_keys(self) -> list[str]:
+        d = self.description
+        keys = [d.joint_state, d.gripper_state, d.action]
+        return keys + ([d.eef_pose] if not self.cfg.frame.is_joint else [])
+
+    def _check_columns(self) -> None:
+        e, d = self.embodiment, self.description
+        expected = {d.joint_state: e.arm_dof, d.gripper_state: e.gripper_dims, d.action: e.arm_dof + 8}
+        if not self.cfg.frame.is_joint:
+            expected[d.eef_pose] = 7
+        for key, dim in expected.items():
+            values = self.columns[key]
+            if values.ndim != 2 or values.shape[1] != dim:
+                raise DatasetError(
+                    f"dataset {self.name}: '{key}' has shape {values.shape[1:]}, expected ({dim},) for {e.name}"
+                )
+            if not np.isfinite(values).all():
+                raise DatasetError(f"dataset {self.name}: '{key}' holds NaN or infinite values")
+
+    # -- samples ----------------------------------------------------------------------------------------
+    @property
+    def state_dim(self) -> int:
+        return self.embodiment.state_dim
+
+    @property
+    def action_dim(self) -> int:
+        return self.cfg.frame.arm_dim(self.embodiment.arm_dof) + 1
+
+    def sample(self, i: int) -> dict[str, Any]:
+        """State [state_dim], labels [H, action_dim], action_is_pad [H] for the i-th (subsampled) frame."""
+        t = int(self.starts[i])
+        # `action` at frame t holds the targets for t+1: the chunk's τ-th target is action[t + (τ-1)·k + k-1].
+        steps = t + self.cfg.frame_step * np.arange(self.cfg.horizon) + self.cfg.frame_step - 1
+        pad = steps > self.episode_end[t]
+        steps = np.minimum(steps, self.episode_end[t])
+        d, dof = self.description, self.embodiment.arm_dof
+        action = self.columns[d.action][steps].astype(np.float64)
+        gripper = action[:, -1:]
+        if self.cfg.frame.is_joint:
+            labels = to_labels(self.cfg.frame, self.columns[d.joint_state][t], action[:, :dof], gripper)
+        else:
+            labels = to_labels(
+                self.cfg.frame, self.columns[d.eef_pose][t].astype(np.float64), action[:, dof : dof + 7], gripper
+            )
+        state = np.r_[self.columns[d.joint_state][t], self.columns[d.gripper_state][t]]
+        return {"state": state.astype(np.float32), "actions": labels.astype(np.float32), "action_is_pad": pad}
+
+    def stats(self, cache: StatsCache | None = None) -> dict[str, Stats]:
+        """Statistics of the labels (per chunk step for relative frames) and of the state, for this embodiment."""
+
+        def compute() -> Stats:
+            return Stats.of(
+                np.stack([self.sample(i)["actions"] for i in range(len(self))]), per_step=self.cfg.frame.is_relative
+            )
+
+        params = {
+            "frame": self.cfg.frame.name,
+            "rotation": self.cfg.frame.rotation,
+            "horizon": self.cfg.horizon,
+            "frame_step": self.cfg.frame_step,
+            "split": self.cfg.split,
+            "val_fraction": self.cfg.val_fraction,
+            "split_seed": self.cfg.split_seed,
+        }
+        actions = cache.get_or_compute(cache.key(self.fingerprint, **params), compute) if cache else compute()
+        state = Stats.of(np.stack([self.sample(i)["state"] for i in range(len(self))]), per_step=False)
+        return {"actions": actions, "state": state}
+
+
+def _split(n_episodes: int, split: str, val_fraction: float, seed: int) -> list[int]:
+    if split not in ("train", "val", "all"):
+        raise ValueError(f"split must be train, val or all, got {split!r}")
+    order = np.random.default_rng(seed).permutation(n_episodes)
+    n_val = round(val_fraction * n_episodes) if n_episodes > 1 else 0
+    n_val = min(max(n_val, 1 if val_fraction > 0 and n_episodes > 1 else 0), n_episodes - 1)
+    chosen = {"train": order[n_val:], "val": order[:n_val], "all": order}[split]
+    return sorted(int(e) for e in chosen)
+
+
+def _first(episode: np.ndarray) -> np.ndarray:
+    """Index of the first frame of each frame's episode."""
+    first = np.zeros(len(episode), dtype=np.int64)
+    for e in np.unique(episode):
+        rows = np.flatnonzero(episode == e)
+        first[rows] = rows[0]
+    return first
+
+
+def _fingerprint(root: Path, episodes: list[int]) -> str:
+    h = hashlib.sha256()
+    for path in sorted((root / "meta").rglob("*")):
+        if path.is_file() and path.name != "ablate.json":
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    h.update(str(episodes).encode())
+    return h.hexdigest()[:16]
