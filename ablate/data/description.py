@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +23,10 @@ class DatasetDescription(BaseModel):
     eef_pose: str | None = "observation.eef_pose"
     environment_state: str | None = "observation.environment_state"
     action: str = "action"
+    # `joints_eef_gripper`: next joint targets, next EEF pose (7), gripper command (the testbed's layout);
+    # `joints_gripper`: next joint targets and the gripper command (EEF poses then come from forward kinematics).
+    action_layout: Literal["joints_eef_gripper", "joints_gripper"] = "joints_eef_gripper"
+    base_position: list[float] = [0.0, 0.0, 0.0]  # robot base in the EEF poses' frame (forward kinematics)
     instruction: str = ""
 
     def save(self, root: Path) -> None:

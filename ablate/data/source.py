@@ -65,6 +65,7 @@ class EmbodimentSource:
         self.episode_end = last
         self.starts = np.arange(0, len(episode))[(np.arange(len(episode)) - _first(episode)) % cfg.frame_step == 0]
         self.fingerprint = _fingerprint(root, self.episodes)
+        self.current, self.target = self._arm_arrays()
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -72,12 +73,13 @@ class EmbodimentSource:
     def _needed_keys(self) -> list[str]:
         d = self.description
         keys = [d.joint_state, d.gripper_state, d.action]
-        return keys + ([d.eef_pose] if not self.cfg.frame.is_joint else [])
+        return keys + ([d.eef_pose] if d.eef_pose and not self.cfg.frame.is_joint else [])
 
     def _check_columns(self) -> None:
         e, d = self.embodiment, self.description
-        expected = {d.joint_state: e.arm_dof, d.gripper_state: e.gripper_dims, d.action: e.arm_dof + 8}
-        if not self.cfg.frame.is_joint:
+        action_dim = e.arm_dof + (8 if d.action_layout == "joints_eef_gripper" else 1)
+        expected = {d.joint_state: e.arm_dof, d.gripper_state: e.gripper_dims, d.action: action_dim}
+        if d.eef_pose and not self.cfg.frame.is_joint:
             expected[d.eef_pose] = 7
         for key, dim in expected.items():
             values = self.columns[key]
@@ -87,6 +89,21 @@ class EmbodimentSource:
                 )
             if not np.isfinite(values).all():
                 raise DatasetError(f"dataset {self.name}: '{key}' holds NaN or infinite values")
+
+    def _arm_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(current, target) per frame for the arm: joints, or EEF poses (recorded, else by forward kinematics)."""
+        d, dof = self.description, self.embodiment.arm_dof
+        action = self.columns[d.action].astype(np.float64)
+        joints = self.columns[d.joint_state].astype(np.float64)
+        if self.cfg.frame.is_joint:
+            return joints, action[:, :dof]
+        if d.eef_pose and d.action_layout == "joints_eef_gripper":
+            return self.columns[d.eef_pose].astype(np.float64), action[:, dof : dof + 7]
+        from ablate.data.kinematics import ForwardKinematics
+
+        fk = ForwardKinematics(self.embodiment, tuple(d.base_position))
+        current = self.columns[d.eef_pose].astype(np.float64) if d.eef_pose else fk(joints)
+        return current, fk(action[:, :dof])
 
     # -- samples ----------------------------------------------------------------------------------------
     @property
@@ -104,15 +121,9 @@ class EmbodimentSource:
         steps = t + self.cfg.frame_step * np.arange(self.cfg.horizon) + self.cfg.frame_step - 1
         pad = steps > self.episode_end[t]
         steps = np.minimum(steps, self.episode_end[t])
-        d, dof = self.description, self.embodiment.arm_dof
-        action = self.columns[d.action][steps].astype(np.float64)
-        gripper = action[:, -1:]
-        if self.cfg.frame.is_joint:
-            labels = to_labels(self.cfg.frame, self.columns[d.joint_state][t], action[:, :dof], gripper)
-        else:
-            labels = to_labels(
-                self.cfg.frame, self.columns[d.eef_pose][t].astype(np.float64), action[:, dof : dof + 7], gripper
-            )
+        d = self.description
+        gripper = self.columns[d.action][steps, -1:].astype(np.float64)  # the gripper command stays absolute
+        labels = to_labels(self.cfg.frame, self.current[t], self.target[steps], gripper)
         state = np.r_[self.columns[d.joint_state][t], self.columns[d.gripper_state][t]]
         return {"state": state.astype(np.float32), "actions": labels.astype(np.float32), "action_is_pad": pad}
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from ablate.data.embodiments import Embodiment, embodiment
 from ablate.testbed.tasks import Task, task
@@ -86,7 +87,12 @@ class TestbedEnv:
         return self._observe(obs)
 
     def _observe(self, obs: dict[str, Any]) -> Observation:
-        q = np.asarray(obs["robot0_eef_quat_site"], dtype=np.float64)
+        # robosuite's `robot0_eef_*` observations are positions computed before the last integration step (about
+        # 1 mm behind the joints); recompute the site pose so that it is exactly the FK of the recorded joints.
+        sim = self.env.sim
+        sim.forward()
+        site = self.env.robots[0].eef_site_id["right"]
+        q = Rotation.from_matrix(sim.data.site_xmat[site].reshape(3, 3)).as_quat()
         q = -q if q[3] < 0 else q
         images = (
             {cam: np.ascontiguousarray(obs[f"{cam}_image"][::-1]) for cam in self.embodiment.cameras}
@@ -96,7 +102,7 @@ class TestbedEnv:
         out = Observation(
             np.asarray(obs["robot0_joint_pos"], dtype=np.float64),
             np.asarray(obs["robot0_gripper_qpos"], dtype=np.float64),
-            np.concatenate([obs["robot0_eef_pos"], q]),
+            np.concatenate([sim.data.site_xpos[site], q]),
             np.asarray(obs["object-state"], dtype=np.float64),
             images,
         )

@@ -107,3 +107,17 @@ def test_a_dataset_written_by_lerobot_itself_loads_and_bad_values_are_named(tmp_
     ):
         DatasetDescription(embodiment="UR5e", fps=10, eef_pose=None, environment_state=None).save(root)
         source(root, "joint_abs", split="all")
+
+
+def test_without_recorded_eef_poses_forward_kinematics_gives_the_same_labels(testbed_root, tmp_path):
+    import shutil
+
+    root = tmp_path / "UR5e_lift"
+    shutil.copytree(testbed_root / "UR5e_lift", root)
+    recorded = source(root, "eef_delta", split="all")
+    description = DatasetDescription.load(root)
+    fk_only = description.model_copy(update={"eef_pose": None, "base_position": [-0.56, 0.0, 0.912]})
+    fk_only.save(root)
+    computed = source(root, "eef_delta", split="all")
+    for i in (0, 25, len(computed) - 1):
+        np.testing.assert_allclose(computed.sample(i)["actions"], recorded.sample(i)["actions"], atol=1e-4)
