@@ -44,13 +44,22 @@ class EmbodimentSource:
         root = Path(cfg.root)
         self.name = root.name
         self.description = DatasetDescription.load(root)
-        self.embodiment: Embodiment = embodiment(self.description.embodiment)
+        try:
+            self.embodiment: Embodiment = embodiment(self.description.embodiment)
+        except KeyError as e:
+            raise DatasetError(f"dataset {self.name}: {e.args[0]}") from None
         full = LeRobotDataset(f"ablate/{self.name}", root=root)
         self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed)
         self.dataset = (
             full if cfg.split == "all" else LeRobotDataset(f"ablate/{self.name}", root=root, episodes=self.episodes)
         )
         table = self.dataset.hf_dataset.with_format("numpy")[:]
+        missing = [k for k in self._needed_keys() if k not in table]
+        if missing:
+            raise DatasetError(
+                f"dataset {self.name}: no feature {', '.join(map(repr, missing))} "
+                f"(it has {', '.join(sorted(self.dataset.meta.features))})"
+            )
         self.columns = {k: np.asarray(table[k]) for k in self._needed_keys()}
         self._check_columns()
         episode = np.asarray(table["episode_index"])

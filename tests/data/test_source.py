@@ -121,3 +121,17 @@ def test_without_recorded_eef_poses_forward_kinematics_gives_the_same_labels(tes
     computed = source(root, "eef_delta", split="all")
     for i in (0, 25, len(computed) - 1):
         np.testing.assert_allclose(computed.sample(i)["actions"], recorded.sample(i)["actions"], atol=1e-4)
+
+
+def test_missing_features_and_unknown_embodiments_are_named(testbed_root, tmp_path):
+    import shutil
+
+    root = tmp_path / "Panda_lift"
+    shutil.copytree(testbed_root / "Panda_lift", root)
+    description = DatasetDescription.load(root)
+    description.model_copy(update={"joint_state": "observation.qpos"}).save(root)
+    with pytest.raises(DatasetError, match=r"Panda_lift: no feature 'observation\.qpos' \(it has "):
+        source(root, "joint_abs", split="all")
+    description.model_copy(update={"embodiment": "Pandaa"}).save(root)
+    with pytest.raises(DatasetError, match=r"Panda_lift: unknown embodiment 'Pandaa' \(did you mean 'Panda'\?\)"):
+        source(root, "joint_abs", split="all")
