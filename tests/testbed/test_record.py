@@ -42,3 +42,19 @@ def test_bad_robot_or_task_is_refused_and_nothing_written(project):
     bad = project.cli("testbed", "make", "--robots", "Panda", "--task", "pour", "--episodes", "1", "--out", out)
     assert bad.code == 2 and "unknown task 'pour'" in bad.stderr
     assert not out.exists()
+
+
+def test_images_are_recorded_upright_and_load_in_lerobot(project):
+    out = project.root / "testbed"
+    result = project.cli(
+        "testbed", "make", "--robots", "Panda", "--task", "lift", "--episodes", "1", "--out", out, "--image-size", "32"
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    root = out / "Panda_lift"
+    assert DatasetDescription.load(root).cameras == ["observation.images.agentview", "observation.images.wrist"]
+    item = LeRobotDataset("ablate/Panda_lift", root=root)[0]
+    for key in ("observation.images.agentview", "observation.images.wrist"):
+        assert tuple(item[key].shape) == (3, 32, 32)
+    # Upright agentview: the table (bright) fills the bottom rows, the robot and the background the top rows.
+    view = item["observation.images.agentview"].float().mean(dim=0)
+    assert view[-8:].mean() > view[:4].mean()
