@@ -91,3 +91,14 @@ def run_cli(*args: str) -> Result:
         except SystemExit as e:
             code = int(e.code or 0)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def testbed_root(tmp_path_factory):
+    """Small real datasets (robosuite demonstrations written through LeRobot), made once per test session."""
+    from ablate.testbed.record import record_dataset
+
+    out = tmp_path_factory.mktemp("testbed")
+    for robot in ("Panda", "UR5e"):
+        record_dataset(robot, "lift", episodes=5, out=out, seed=3)
+    return out

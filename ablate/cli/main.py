@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from ablate.cli import sweep_commands, testbed_commands
+from ablate.cli import sweep_commands, testbed_commands, train_commands
 from ablate.errors import InputError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 sweep_commands.register(app)
 testbed_commands.register(app)
+train_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,22 +21,36 @@ class SensoryDropout:
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"train.dropout.{name} must be in [0, 1], got {value}")
 
+    def draw(self, rng: np.random.Generator, n_cameras: int) -> DropoutDraw:
+        """What one training sample keeps. Always the same number of draws, whatever the probabilities, so two
+        arms with one seed but different dropout levels still see the same data order."""
+        keep = rng.random(n_cameras) >= self.p_view
+        if n_cameras and not keep.any():
+            keep[rng.integers(n_cameras)] = True  # never blind the policy entirely
+        state_kept = rng.random() >= self.p_state
+        lang_kept = rng.random() >= self.p_lang
+        return DropoutDraw(keep.astype(np.float32), bool(state_kept), bool(lang_kept))
+
     def apply(
         self, sample: dict[str, Any], cameras: list[str], state_key: str, rng: np.random.Generator
     ) -> dict[str, Any]:
         """A copy of `sample` with dropped inputs zeroed, plus `camera_mask` [n_cameras] and `state_mask` (1 = kept)."""
+        drawn = self.draw(rng, len(cameras))
         out = dict(sample)
-        keep = rng.random(len(cameras)) >= self.p_view
-        if cameras and not keep.any():
-            keep[rng.integers(len(cameras))] = True  # never blind the policy entirely
-        for cam, kept in zip(cameras, keep, strict=True):
+        for cam, kept in zip(cameras, drawn.camera_mask, strict=True):
             if not kept:
                 out[cam] = sample[cam] * 0
-        state_kept = rng.random() >= self.p_state
-        if not state_kept:
+        if not drawn.state_kept:
             out[state_key] = sample[state_key] * 0
-        if rng.random() < self.p_lang:
+        if not drawn.lang_kept:
             out["task"] = ""
-        out["camera_mask"] = keep.astype(np.float32)
-        out["state_mask"] = np.float32(state_kept)
+        out["camera_mask"] = drawn.camera_mask
+        out["state_mask"] = np.float32(drawn.state_kept)
         return out
+
+
+@dataclass(frozen=True)
+class DropoutDraw:
+    camera_mask: np.ndarray  # [n_cameras] float32, 1 = view kept
+    state_kept: bool
+    lang_kept: bool

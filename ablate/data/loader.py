@@ -1,6 +1,7 @@
 """Batches from a mixture of embodiment sources: drawn by the checkpointable `MixtureSampler`, normalised with
 each embodiment's own statistics (never pooled), padded into one unified state/action space with masks, and
-with train-time sensory dropout of the state. Draws per embodiment feed the budget ledger."""
+with train-time sensory dropout (state zeroed and flagged, instruction emptied, camera views masked). Draws per
+embodiment feed the budget ledger."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class MixtureLoader:
         *,
         max_state_dim: int = 32,
         max_action_dim: int = 32,
+        max_environment_dim: int = 0,
         temperature: float = 1.0,
         normalization: str = "mean_std",
         dropout: SensoryDropout | None = None,
@@ -39,32 +41,46 @@ class MixtureLoader:
         self.sampler = MixtureSampler(sizes, mixture_weights(sizes, weights, temperature), seed)
         self.stats: dict[str, dict[str, Stats]] = {name: s.stats(stats_cache) for name, s in self.sources.items()}
         self.max_state_dim, self.max_action_dim = max_state_dim, max_action_dim
+        self.max_environment_dim = max_environment_dim
+        for s in sources:
+            if s.environment_state_dim > max_environment_dim:
+                raise ValueError(
+                    f"dataset {s.name}: environment state has {s.environment_state_dim} dims, more than "
+                    f"data.max_environment_dim ({max_environment_dim})"
+                )
         self.normalization, self.dropout = normalization, dropout
         self.embodiment_ids = {name: i for i, name in enumerate(self.sources)}
         self.rng = np.random.default_rng([seed, 0xD50])
 
     def batch(self, size: int) -> dict[str, np.ndarray]:
         items = [self._item(name, index) for name, index in self.sampler.sample(size)]
-        return {k: np.stack([it[k] for it in items]) for k in items[0]}
+        batch = {k: np.stack([it[k] for it in items]) for k in items[0] if k != "instruction"}
+        return batch | {"instruction": [it["instruction"] for it in items]}
 
     def _item(self, name: str, index: int) -> dict[str, Any]:
         source, stats = self.sources[name], self.stats[name]
         raw = source.sample(index)
         state = stats["state"].normalize(raw["state"])
         actions = stats["actions"].normalize(raw["actions"], self.normalization)
-        state_kept = 1.0
-        if self.dropout is not None and self.rng.random() < self.dropout.p_state:
-            state, state_kept = np.zeros_like(state), 0.0
+        drawn = (self.dropout or SensoryDropout()).draw(self.rng, len(raw.get("images", ())))
+        if not drawn.state_kept:
+            state = np.zeros_like(state)
         s_dim, a_dim = source.state_dim, source.action_dim
         out = {
             "state": _pad(state, self.max_state_dim),
             "state_dim_mask": _mask(s_dim, self.max_state_dim),
-            "state_mask": np.float32(state_kept),
+            "state_mask": np.float32(drawn.state_kept),
             "actions": _pad(actions, self.max_action_dim),
             "action_dim_mask": _mask(a_dim, self.max_action_dim),
             "action_is_pad": raw["action_is_pad"],
             "embodiment": np.int64(self.embodiment_ids[name]),
+            "instruction": source.instruction if drawn.lang_kept else "",
         }
+        if "environment_state" in raw:
+            env = stats["environment_state"].normalize(raw["environment_state"])
+            out["environment_state"] = _pad(env, self.max_environment_dim)
+        if "images" in raw:  # a dropped view stays in the batch; its mask hides it from attention
+            out["images"], out["camera_mask"] = raw["images"], drawn.camera_mask
         return out
 
     def state_dict(self) -> dict[str, Any]:

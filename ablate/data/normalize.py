@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class StatsCache:
 
     def put(self, key: str, stats: Stats) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.dir / f".{key}.tmp.npz"
+        tmp = self.dir / f".{key}.{os.getpid()}.tmp.npz"  # one temp file per writer: parallel runs share the cache
         np.savez(tmp, **stats.to_arrays())
         tmp.replace(self.dir / f"{key}.npz")
 

@@ -34,6 +34,8 @@ class SourceConfig:
     split: str = "train"  # train | val | all
     val_fraction: float = 0.1
     split_seed: int = 0
+    environment_state: bool = False  # also serve `observation.environment_state` (low-dimensional scenes)
+    images: bool = False  # also serve the described cameras (decoded by LeRobotDataset, per sample)
 
 
 class EmbodimentSource:
@@ -65,6 +67,7 @@ class EmbodimentSource:
         episode = np.asarray(table["episode_index"])
         keep = np.isin(episode, self.episodes)
         self.columns = {k: v[keep] for k, v in self.columns.items()}
+        self.rows = np.flatnonzero(keep)  # row in `self.dataset` of each kept frame (for images)
         episode = episode[keep]
         # Index of the last frame of each frame's episode: chunks never cross episodes (padding repeats the end).
         last = np.zeros(len(episode), dtype=np.int64)
@@ -82,6 +85,18 @@ class EmbodimentSource:
     def _needed_keys(self) -> list[str]:
         d = self.description
         keys = [d.joint_state, d.gripper_state, d.action]
+        if self.cfg.environment_state:
+            if not d.environment_state:
+                raise DatasetError(
+                    f"dataset {self.name}: data.environment_state is on, but its description "
+                    "names no environment_state key"
+                )
+            keys.append(d.environment_state)
+        if self.cfg.images and not d.cameras:
+            raise DatasetError(
+                f"dataset {self.name}: the model wants images, but the dataset has no cameras "
+                "(recorded with --no-images?)"
+            )
         return keys + ([d.eef_pose] if d.eef_pose and not self.cfg.frame.is_joint else [])
 
     def _check_columns(self) -> None:
@@ -124,7 +139,18 @@ class EmbodimentSource:
         return self.cfg.frame.arm_dim(self.embodiment.arm_dof) + 1
 
     def sample(self, i: int) -> dict[str, Any]:
-        """State [state_dim], labels [H, action_dim], action_is_pad [H] for the i-th (subsampled) frame."""
+        """State [state_dim], labels [H, action_dim], action_is_pad [H] for the i-th (subsampled) frame, plus the
+        environment state [E] and camera images [N, 3, h, w] when configured."""
+        out = self._arm_sample(i)
+        t, d = int(self.starts[i]), self.description
+        if self.cfg.environment_state:
+            out["environment_state"] = self.columns[d.environment_state][t].astype(np.float32)
+        if self.cfg.images:
+            item = self.dataset[int(self.rows[t])]
+            out["images"] = np.stack([np.asarray(item[cam], dtype=np.float32) for cam in d.cameras])
+        return out
+
+    def _arm_sample(self, i: int) -> dict[str, Any]:
         t = int(self.starts[i])
         # `action` at frame t holds the targets for t+1: the chunk's τ-th target is action[t + (τ-1)·k + k-1].
         steps = t + self.cfg.frame_step * np.arange(self.cfg.horizon) + self.cfg.frame_step - 1
@@ -136,12 +162,22 @@ class EmbodimentSource:
         state = np.r_[self.columns[d.joint_state][t], self.columns[d.gripper_state][t]]
         return {"state": state.astype(np.float32), "actions": labels.astype(np.float32), "action_is_pad": pad}
 
+    @property
+    def instruction(self) -> str:
+        return self.description.instruction
+
+    @property
+    def environment_state_dim(self) -> int:
+        d = self.description
+        return int(self.columns[d.environment_state].shape[1]) if self.cfg.environment_state else 0
+
     def stats(self, cache: StatsCache | None = None) -> dict[str, Stats]:
         """Statistics of the labels (per chunk step for relative frames) and of the state, for this embodiment."""
 
         def compute() -> Stats:
             return Stats.of(
-                np.stack([self.sample(i)["actions"] for i in range(len(self))]), per_step=self.cfg.frame.is_relative
+                np.stack([self._arm_sample(i)["actions"] for i in range(len(self))]),
+                per_step=self.cfg.frame.is_relative,
             )
 
         params = {
@@ -154,8 +190,12 @@ class EmbodimentSource:
             "split_seed": self.cfg.split_seed,
         }
         actions = cache.get_or_compute(cache.key(self.fingerprint, **params), compute) if cache else compute()
-        state = Stats.of(np.stack([self.sample(i)["state"] for i in range(len(self))]), per_step=False)
-        return {"actions": actions, "state": state}
+        state = Stats.of(np.stack([self._arm_sample(i)["state"] for i in range(len(self))]), per_step=False)
+        out = {"actions": actions, "state": state}
+        if self.cfg.environment_state:
+            env = self.columns[self.description.environment_state][self.starts]
+            out["environment_state"] = Stats.of(env, per_step=False)
+        return out
 
 
 def _split(n_episodes: int, split: str, val_fraction: float, seed: int) -> list[int]:

@@ -3,8 +3,8 @@ tests and (until the VLA trainer lands) the quickstart run.
 
 Several "embodiments" are regression tasks with their own fixed random teacher network; `data.mixture` gives
 their sampling weights. An MLP with a per-embodiment input flag learns them all, through the recipe's stage
-chain (a stage trains `all` parameters or just the `head`). It counts what it consumes into the ledger, checkpoints
-every `train.checkpoint_every` steps, and resumes exactly: batches are drawn from generators keyed by
+chain (a stage trains `all` parameters or just the head, `expert`). It counts what it consumes into the ledger,
+checkpoints every `train.checkpoint_every` steps, and resumes exactly: batches are drawn from generators keyed by
 (seed, stage, step), so a resumed run sees the very batches an uninterrupted one would.
 """
 
@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ablate.jobs.entry import JobContext
+from ablate.train.optim import make_optimizer
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
@@ -212,32 +213,13 @@ def make_model(cfg: dict[str, Any], data: TaskData) -> MLP:
 
 
 def _trainable(model: MLP, which: str) -> list[nn.Parameter]:
-    if which not in ("all", "head"):
-        raise ValueError(f"stages.*.trainable must be 'all' or 'head', got {which!r}")
+    # `expert` names the part that maps features to outputs in every job kind: here the head (the VLA's is
+    # its action expert), so one stages group serves both.
+    if which not in ("all", "expert"):
+        raise ValueError(f"stages.*.trainable must be 'all' or 'expert', got {which!r}")
     for name, p in model.named_parameters():
         p.requires_grad_(which == "all" or name.startswith("head."))
     return [p for p in model.parameters() if p.requires_grad]
-
-
-def make_optimizer(cfg: dict[str, Any], params: list[nn.Parameter], steps: int):
-    name = cfg.get("name", "adam")
-    if name == "adam":
-        opt = torch.optim.AdamW(params, lr=float(cfg["lr"]), weight_decay=float(cfg.get("weight_decay", 0.0)))
-    elif name == "sgd":
-        opt = torch.optim.SGD(params, lr=float(cfg["lr"]), momentum=float(cfg.get("momentum", 0.9)))
-    else:
-        raise ValueError(f"optim.name must be adam or sgd, got {name!r}")
-    warmup = int(cfg.get("warmup_steps", 0))
-    schedule = cfg.get("schedule", "constant")
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        if schedule == "cosine" and steps:
-            return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, steps - warmup))))
-        return 1.0
-
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def _fingerprint(tensors: dict[str, torch.Tensor]) -> str:

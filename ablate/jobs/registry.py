@@ -12,6 +12,7 @@ from typing import Any
 
 JOB_KINDS: dict[str, str] = {
     "mlp_regression": "ablate.jobs.mlp_regression:run",
+    "vla": "ablate.train.job:run",
 }
 
 

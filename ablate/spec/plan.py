@@ -115,6 +115,12 @@ def make_plan(spec_path: str | Path) -> Plan:
         raise InputError(problems)
     combos = expand_grid(factors, spec.grid, doc)
     shared = [make_override(k, v, join_key("overrides", k), tree.is_group) for k, v in spec.overrides.items()]
+    if spec.evaluate is not None:  # the spec's evaluation is every arm's: the same targets and trials
+        targets = [t.model_dump() for t in spec.evaluate.targets]
+        shared += [
+            make_override("eval.targets", targets, "evaluate.targets", tree.is_group),
+            make_override("eval.trials", spec.evaluate.trials, "evaluate.trials", tree.is_group),
+        ]
     arms = _resolve_arms(combos, shared, tree, spec, doc)
     _check_matched(arms, spec, doc)
     _check_job_kinds(arms, spec, doc)

@@ -1,0 +1,33 @@
+"""Offline evaluation on held-out episodes (the validation split): the flow-matching loss, and the error of
+sampled chunks against the demonstrations in the run's action frame (normalised units, real dims and steps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ablate.model.policy import VLAPolicy
+from ablate.train.data import build_loader
+
+
+@torch.no_grad()
+def offline_metrics(
+    policy: VLAPolicy, config: dict[str, Any], seed: int, device: torch.device, batches: int = 4, batch_size: int = 64
+) -> dict[str, float]:
+    from ablate.train.loop import derived_seed, to_torch
+
+    if float(config["data"].get("val_fraction", 0.1)) <= 0:
+        return {}
+    loader = build_loader(config, None, derived_seed(seed, "offline"), split="val")
+    generator = torch.Generator().manual_seed(derived_seed(seed, "offline-noise"))
+    policy.eval()
+    losses, errors = [], []
+    for _ in range(batches):
+        batch = to_torch(loader.batch(batch_size), policy, device)
+        losses.append(float(policy.loss(batch, generator)))
+        predicted = policy.sample_actions(batch, generator=generator)
+        weight = batch["action_dim_mask"][:, None, :] * (~batch["action_is_pad"].bool())[:, :, None]
+        errors.append(float(((predicted - batch["actions"]).abs() * weight).sum() / weight.sum()))
+    policy.train()
+    return {"val_flow_loss": sum(losses) / len(losses), "val_action_l1": sum(errors) / len(errors)}

@@ -1,0 +1,41 @@
+"""The trial table (DESIGN.md): tidy, one row per evaluation episode — `sweep, arm, run, seed`, one column per
+factor (its level), `embodiment, task, trial, success, progress`, plus `episode_seed, steps`. A run writes its
+rows to `<run>/trials.parquet` and, inside a sweep, to `<sweep>/trials/<run id>.parquet`: the folder is the
+sweep's trial table (`pandas.read_parquet(folder)` reads all parts), and one file per run keeps parallel
+writers apart and a re-evaluated run replacing, never duplicating, its rows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = ("sweep", "arm", "run", "seed", "embodiment", "task", "trial", "success", "progress")
+TRIALS_DIR, RUN_TRIALS = "trials", "trials.parquet"
+
+
+def write_run_trials(rows: list[dict], work_dir: Path) -> pd.DataFrame:
+    table = pd.DataFrame(rows)
+    _write(table, work_dir / RUN_TRIALS)
+    sweep_root = work_dir.parent.parent
+    if work_dir.parent.name == "runs" and (sweep_root / "manifest.json").is_file():
+        _write(table, sweep_root / TRIALS_DIR / f"{work_dir.name}.parquet")
+    return table
+
+
+def read_trials(path: str | Path) -> pd.DataFrame:
+    """A trial table from a parquet/CSV file, a folder of parquet parts, or a sweep directory."""
+    path = Path(path)
+    if path.is_dir() and (path / TRIALS_DIR).is_dir():
+        path = path / TRIALS_DIR
+    if path.suffix == ".csv":
+        return pd.read_csv(path)
+    return pd.read_parquet(path)
+
+
+def _write(table: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table.to_parquet(tmp, index=False)
+    tmp.replace(path)

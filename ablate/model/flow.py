@@ -1,0 +1,47 @@
+"""Flow matching as in pi0 / LingBot-VLA (DESIGN.md): x_t = t·ε + (1 − t)·a, target u = ε − a,
+t ~ Beta(1.5, 1)·0.999 + 0.001, and Euler integration from t = 1 (pure noise) to t = 0 in 10 steps.
+
+Unlike pi0 and LingBot, the loss is masked: padded action dimensions (a robot with fewer joints than the unified
+space) and padded chunk steps (`action_is_pad`, past the episode's end) do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+
+def sample_time(batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Beta(1.5, 1) by inversion (its CDF is x^1.5), so a seeded generator fixes it; scaled into [0.001, 1]."""
+    u = torch.rand(batch, generator=generator)
+    return u.pow(1 / 1.5) * 0.999 + 0.001
+
+
+def interpolate(actions: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    t = t.view(-1, *([1] * (actions.dim() - 1)))
+    return t * noise + (1 - t) * actions
+
+
+def velocity_target(actions: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    return noise - actions
+
+
+def masked_mse(
+    predicted: torch.Tensor, target: torch.Tensor, action_dim_mask: torch.Tensor, action_is_pad: torch.Tensor
+) -> torch.Tensor:
+    """Mean squared error over the real entries only: [B, H, A] with dim mask [B, A] and pad flags [B, H]."""
+    weight = action_dim_mask[:, None, :] * (~action_is_pad.bool())[:, :, None].to(action_dim_mask.dtype)
+    squared = (predicted.float() - target.float()).pow(2) * weight
+    return squared.sum() / weight.sum().clamp(min=1.0)
+
+
+def euler_sample(velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], noise: torch.Tensor, steps: int = 10):
+    """Integrate dx/dt = v(x, t) from t = 1 (x = ε) down to t = 0; returns the action chunk."""
+    if steps < 1:
+        raise ValueError(f"model.denoise_steps must be >= 1, got {steps}")
+    x, dt = noise, -1.0 / steps
+    for i in range(steps):
+        t = torch.full((len(x),), 1.0 + i * dt, device=x.device)
+        x = x + dt * velocity(x, t)
+    return x

@@ -1,0 +1,130 @@
+"""From a run's `data.*` config to mixture loaders, one per stage (a stage may train on its own mixture:
+pretrain on the pool, post-train on the target robot).
+
+- `data.root`: the folder holding one LeRobot dataset per (robot, task), relative to the working directory the
+  run was launched from; `data.task` picks `<root>/<Robot>_<task>` for a robot-name mixture key (a key that is
+  a dataset folder name is used as is).
+- `data.mixture`: {robot or dataset: weight}, or `proportional` / `temperature` over `data.robots`.
+- `data.testbed`: when set, missing testbed datasets are generated first (`ablate testbed make`), under a file
+  lock, so parallel runs of a sweep generate each dataset once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ablate.data.dropout import SensoryDropout
+from ablate.data.frames import Frame
+from ablate.data.loader import MixtureLoader
+from ablate.data.normalize import StatsCache
+from ablate.data.source import EmbodimentSource, SourceConfig
+
+
+def frame_of(data: dict[str, Any]) -> Frame:
+    return Frame(data["action_frame"], data.get("rotation", "axis_angle"))
+
+
+def dataset_path(data: dict[str, Any], key: str) -> Path:
+    root = Path(data["root"])
+    return root / key if (root / key).is_dir() else root / f"{key}_{data['task']}"
+
+
+def mixture_of(data: dict[str, Any], stage: dict[str, Any] | None = None) -> tuple[list[str], dict | str]:
+    """(dataset keys, weights) of a stage: the stage's own `mixture` when it has one, else `data.mixture`."""
+    mixture = (stage or {}).get("mixture") or data["mixture"]
+    if isinstance(mixture, dict):
+        return list(mixture), {_name(data, k): float(w) for k, w in mixture.items()}
+    return list(data["robots"]), mixture
+
+
+def _name(data: dict[str, Any], key: str) -> str:
+    return dataset_path(data, key).name
+
+
+def source_config(data: dict[str, Any], path: Path, split: str, images: bool) -> SourceConfig:
+    return SourceConfig(
+        root=path,
+        frame=frame_of(data),
+        horizon=int(data.get("horizon", 8)),
+        frame_step=int(data.get("frame_step", 1)),
+        split=split,
+        val_fraction=float(data.get("val_fraction", 0.1)),
+        split_seed=int(data.get("split_seed", 0)),
+        environment_state=bool(data.get("environment_state", False)),
+        images=images,
+    )
+
+
+def build_loader(config: dict[str, Any], stage: dict[str, Any] | None, seed: int, split: str = "train"):
+    data = config["data"]
+    keys, weights = mixture_of(data, stage)
+    images = bool(config["model"].get("images", False))
+    sources = [EmbodimentSource(source_config(data, dataset_path(data, k), split, images)) for k in keys]
+    dropout = SensoryDropout(**((config.get("train") or {}).get("dropout") or {})) if split == "train" else None
+    return MixtureLoader(
+        sources,
+        weights,
+        seed,
+        max_state_dim=int(data.get("max_state_dim", 16)),
+        max_action_dim=int(data.get("max_action_dim", 10)),
+        max_environment_dim=int(data.get("max_environment_dim", 0)),
+        temperature=float(data.get("temperature", 1.0)),
+        normalization=data.get("normalization", "mean_std"),
+        dropout=dropout,
+        stats_cache=StatsCache(Path(data["root"]) / ".stats"),
+    )
+
+
+def all_dataset_keys(config: dict[str, Any]) -> list[str]:
+    data, keys = config["data"], []
+    for stage in [None, *(config.get("stages") or {}).values()]:
+        for k in mixture_of(data, stage)[0]:
+            if k not in keys:
+                keys.append(k)
+    for target in (config.get("eval") or {}).get("targets") or []:
+        if target["robot"] not in keys:
+            keys.append(target["robot"])
+    return keys
+
+
+def ensure_testbed(config: dict[str, Any], log=print) -> None:
+    """Generate the testbed datasets this run needs and that do not exist yet (once, under a lock)."""
+    data = config["data"]
+    testbed = data.get("testbed")
+    if not testbed:
+        return
+    from ablate.data.embodiments import EMBODIMENTS
+
+    root = Path(data["root"])
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root / ".generate.lock"):
+        for key in all_dataset_keys(config):
+            path = dataset_path(data, key)
+            if path.is_dir() or key not in EMBODIMENTS:
+                continue
+            from ablate.testbed.record import record_dataset
+
+            log(f"generating testbed dataset {path.name} ({testbed['episodes']} episodes)…")
+            summary = record_dataset(
+                key,
+                data["task"],
+                int(testbed["episodes"]),
+                root,
+                images=bool(config["model"].get("images", False)),
+                image_size=int(testbed.get("image_size", 64)),
+                seed=int(testbed.get("seed", 0)),
+            )
+            log(f"  {summary['episodes']} of {summary['attempts']} expert episodes kept, {summary['seconds']:.0f} s")
+
+
+@contextmanager
+def _locked(path: Path):
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
