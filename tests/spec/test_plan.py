@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 
+import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from ablate.spec.plan import make_plan
-from tests.conftest import assert_no_torch, run_cli
+from tests.conftest import REPO, assert_no_torch, run_cli
 
 BASE = """
 name: t
@@ -131,3 +133,19 @@ def test_plan_status_and_help_do_not_import_torch(project):
     spec = project.spec(BASE + "factors:\n  stages: [single, two_stage]\n")
     for args in (["--help"], ["plan", spec], ["plan", spec, "--json"]):
         assert_no_torch(project.root, *args)
+
+
+@pytest.mark.parametrize("spec", sorted((REPO / "experiments").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_experiments_plan(spec):
+    result = run_cli("plan", spec, "--json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["runs"]
+
+
+def test_the_specs_evaluation_is_every_arms(project):
+    shutil.copy(REPO / "experiments" / "frame_x_mixture_tiny.yaml", project.root / "experiments")
+    plan = make_plan(project.root / "experiments" / "frame_x_mixture_tiny.yaml")
+    for arm in plan.arms:
+        assert arm.config["eval"]["targets"] == [{"robot": "Panda", "task": "lift"}]
+        assert arm.config["eval"]["trials"] == 10
+        assert arm.config["data"]["mixture"] in ({"Panda": 1.0}, {"Panda": 1.0, "UR5e": 1.0, "Kinova3": 1.0})
