@@ -67,18 +67,18 @@ class MixtureLoader:
             state = np.zeros_like(state)
         s_dim, a_dim = source.state_dim, source.action_dim
         out = {
-            "state": _pad(state, self.max_state_dim),
-            "state_dim_mask": _mask(s_dim, self.max_state_dim),
+            "state": pad_to(state, self.max_state_dim),
+            "state_dim_mask": dim_mask(s_dim, self.max_state_dim),
             "state_mask": np.float32(drawn.state_kept),
-            "actions": _pad(actions, self.max_action_dim),
-            "action_dim_mask": _mask(a_dim, self.max_action_dim),
+            "actions": pad_to(actions, self.max_action_dim),
+            "action_dim_mask": dim_mask(a_dim, self.max_action_dim),
             "action_is_pad": raw["action_is_pad"],
             "embodiment": np.int64(self.embodiment_ids[name]),
             "instruction": source.instruction if drawn.lang_kept else "",
         }
         if "environment_state" in raw:
             env = stats["environment_state"].normalize(raw["environment_state"])
-            out["environment_state"] = _pad(env, self.max_environment_dim)
+            out["environment_state"] = pad_to(env, self.max_environment_dim)
         if "images" in raw:  # a dropped view stays in the batch; its mask hides it from attention
             out["images"], out["camera_mask"] = raw["images"], drawn.camera_mask
         return out
@@ -95,13 +95,15 @@ class MixtureLoader:
         return self.sampler.drawn
 
 
-def _pad(x: np.ndarray, dim: int) -> np.ndarray:
+def pad_to(x: np.ndarray, dim: int) -> np.ndarray:
+    """Zero-pad the last axis to `dim` (the unified space)."""
     out = np.zeros((*x.shape[:-1], dim), dtype=np.float32)
     out[..., : x.shape[-1]] = x
     return out
 
 
-def _mask(n: int, dim: int) -> np.ndarray:
+def dim_mask(n: int, dim: int) -> np.ndarray:
+    """1 for the first `n` of `dim` entries (the real ones), 0 for the padding."""
     m = np.zeros(dim, dtype=np.float32)
     m[:n] = 1.0
     return m

@@ -190,11 +190,11 @@ class EmbodimentSource:
             "split_seed": self.cfg.split_seed,
         }
         actions = cache.get_or_compute(cache.key(self.fingerprint, **params), compute) if cache else compute()
-        state = Stats.of(np.stack([self._arm_sample(i)["state"] for i in range(len(self))]), per_step=False)
-        out = {"actions": actions, "state": state}
+        d = self.description
+        state = np.concatenate([self.columns[d.joint_state], self.columns[d.gripper_state]], axis=1)[self.starts]
+        out = {"actions": actions, "state": Stats.of(state, per_step=False)}
         if self.cfg.environment_state:
-            env = self.columns[self.description.environment_state][self.starts]
-            out["environment_state"] = Stats.of(env, per_step=False)
+            out["environment_state"] = Stats.of(self.columns[d.environment_state][self.starts], per_step=False)
         return out
 
 

@@ -23,8 +23,7 @@ def evaluate_checkpoint(path: Path, targets: str, trials: int, seed: int | None,
         run = Run.load(work)
     except FileNotFoundError:
         raise InputError.single(path, "", "not a run directory nor a checkpoint inside one (no run.json)") from None
-    state = torch.load(path, map_location="cpu", weights_only=False) if path.is_file() else None
-    state = state or CheckpointStore(work / "checkpoints").latest()
+    state = CheckpointStore.load(path) if path.is_file() else CheckpointStore(work / "checkpoints").latest()
     if state is None:
         raise InputError.single(path, "", "no checkpoint in this run yet")
     config = copy.deepcopy(run.config)

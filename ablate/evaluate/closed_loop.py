@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ablate.data.embodiments import embodiment
+from ablate.data.loader import dim_mask, pad_to
 from ablate.data.normalize import Stats, StatsCache
 from ablate.data.source import EmbodimentSource
 from ablate.model.policy import VLAPolicy
@@ -46,14 +47,14 @@ class PolicyAdapter:
         state = self.stats["state"].normalize(np.r_[obs.joint_pos, obs.gripper_qpos])
         s_max, a_max = int(d.get("max_state_dim", 16)), int(d.get("max_action_dim", 10))
         batch = {
-            "state": _pad(state, s_max),
-            "state_dim_mask": _pad(np.ones(len(state)), s_max),
+            "state": pad_to(state, s_max)[None],
+            "state_dim_mask": dim_mask(len(state), s_max)[None],
             "state_mask": np.ones(1),
-            "action_dim_mask": _pad(np.ones(self.action_dim), a_max),
+            "action_dim_mask": dim_mask(self.action_dim, a_max)[None],
         }
         if self.policy.environment_in is not None:
             env = self.stats["environment_state"].normalize(obs.environment_state)
-            batch["environment_state"] = _pad(env, int(d.get("max_environment_dim", 0)))
+            batch["environment_state"] = pad_to(env, int(d.get("max_environment_dim", 0)))[None]
         tensors = {k: torch.as_tensor(v, dtype=torch.float32, device=self.device) for k, v in batch.items()}
         tensors["tokens"], tensors["token_mask"] = (t.to(self.device) for t in self.policy.tokenize([self.instruction]))
         if self.images:
@@ -107,9 +108,3 @@ def evaluate_targets(
         finally:
             env.close()
     return rows
-
-
-def _pad(x: np.ndarray, dim: int) -> np.ndarray:
-    out = np.zeros((1, dim), dtype=np.float32)
-    out[0, : len(x)] = x
-    return out

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from ablate.model.flow import real_entries
 from ablate.model.policy import VLAPolicy
 from ablate.train.data import build_loader
 
@@ -27,7 +28,7 @@ def offline_metrics(
         batch = to_torch(loader.batch(batch_size), policy, device)
         losses.append(float(policy.loss(batch, generator)))
         predicted = policy.sample_actions(batch, generator=generator)
-        weight = batch["action_dim_mask"][:, None, :] * (~batch["action_is_pad"].bool())[:, :, None]
+        weight = real_entries(batch["action_dim_mask"], batch["action_is_pad"])
         errors.append(float(((predicted - batch["actions"]).abs() * weight).sum() / weight.sum()))
     policy.train()
     return {"val_flow_loss": sum(losses) / len(losses), "val_action_l1": sum(errors) / len(errors)}

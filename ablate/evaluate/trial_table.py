@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-COLUMNS = ("sweep", "arm", "run", "seed", "embodiment", "task", "trial", "success", "progress")
 TRIALS_DIR, RUN_TRIALS = "trials", "trials.parquet"
 
 

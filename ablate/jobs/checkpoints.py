@@ -22,12 +22,14 @@ class CheckpointStore:
         return sorted(int(m.group(1)) for p in self.dir.iterdir() if (m := _NAME.match(p.name)))
 
     def latest(self) -> dict[str, Any] | None:
+        steps = self.steps()
+        return self.load(self.dir / f"ckpt-{steps[-1]:09d}.pt") if steps else None
+
+    @staticmethod
+    def load(path: Path) -> dict[str, Any]:
         import torch
 
-        steps = self.steps()
-        if not steps:
-            return None
-        return torch.load(self.dir / f"ckpt-{steps[-1]:09d}.pt", map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=False)
 
     def save(self, global_step: int, state: dict[str, Any]) -> Path:
         import torch

@@ -27,11 +27,16 @@ def velocity_target(actions: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     return noise - actions
 
 
+def real_entries(action_dim_mask: torch.Tensor, action_is_pad: torch.Tensor) -> torch.Tensor:
+    """[B, H, A]: 1 on real action dims of real chunk steps, 0 on padding (dim mask [B, A], pad flags [B, H])."""
+    return action_dim_mask[:, None, :] * (~action_is_pad.bool())[:, :, None].to(action_dim_mask.dtype)
+
+
 def masked_mse(
     predicted: torch.Tensor, target: torch.Tensor, action_dim_mask: torch.Tensor, action_is_pad: torch.Tensor
 ) -> torch.Tensor:
     """Mean squared error over the real entries only: [B, H, A] with dim mask [B, A] and pad flags [B, H]."""
-    weight = action_dim_mask[:, None, :] * (~action_is_pad.bool())[:, :, None].to(action_dim_mask.dtype)
+    weight = real_entries(action_dim_mask, action_is_pad)
     squared = (predicted.float() - target.float()).pow(2) * weight
     return squared.sum() / weight.sum().clamp(min=1.0)
 

@@ -91,6 +91,7 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
             scheduler.load_state_dict(saved["scheduler"])
             loader.load_state_dict(saved["loader"])
             noise.set_state(saved["noise"])
+        names = list(loader.sources)  # embodiment id → dataset name, for the ledger
         net = _distributed(policy, ctx, device)
         step = ctx.ledger.consumed.get(stage, {}).get("steps", 0)
         clip = float(config["optim"].get("clip_grad_norm", 1.0))
@@ -111,10 +112,8 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
             scheduler.step()
             step, global_step = step + 1, global_step + 1
             elapsed = time.perf_counter() - t0
-            counts = {}
-            for e in full["embodiment"].tolist():
-                name = list(loader.sources)[e]
-                counts[name] = counts.get(name, 0) + 1
+            drawn = np.bincount(full["embodiment"], minlength=len(names))
+            counts = {name: int(n) for name, n in zip(names, drawn, strict=True) if n}
             ctx.ledger.consume(
                 stage,
                 samples=plan["batch_size"],
