@@ -40,7 +40,9 @@ class SourceConfig:
 
 class EmbodimentSource:
     def __init__(self, cfg: SourceConfig):
-        from lerobot.datasets.lerobot_dataset import LeRobotDataset
+        from ablate.data.lerobot_dataset import lerobot_dataset_class
+
+        LeRobotDataset = lerobot_dataset_class()
 
         self.cfg = cfg
         root = Path(cfg.root)

@@ -9,6 +9,14 @@ from scipy.spatial.transform import Rotation
 from ablate.testbed.env import Observation, TestbedEnv
 
 POS_SCALE, ROT_SCALE = 0.05, 0.5
+# Bumped whenever the demonstrations change; datasets record it (meta/testbed.json) and older ones are refused.
+# 2: gripper phases end when the fingers settle; 15 steps recorded past success.
+EXPERT_VERSION = 2
+# A closing or opening gripper phase ends once the fingers have settled (moved less than SETTLED in a step, after
+# at least MIN_GRIP_STEPS), capped by the phase's step count. A fixed wait would leave the robot motionless for
+# many frames with identical observations and different futures (wait, or lift), which a Markov policy cannot
+# tell apart: trained on such demos, the tiny VLA grasped and then waited forever on about half the scenes.
+SETTLED, MIN_GRIP_STEPS = 2e-4, 4
 
 
 def _up(z: float) -> np.ndarray:
@@ -22,12 +30,14 @@ class ScriptedExpert:
     def __init__(self, env: TestbedEnv, rng: np.random.Generator, noise: float = 0.0):
         self.env, self.rng, self.noise = env, rng, noise
         self.phase, self.timer = 0, 0
+        self.fingers: np.ndarray | None = None
         self.home_rotation: Rotation | None = None
         self.aligned: Rotation | None = None
         self.waypoints = self._plan()
 
     def _plan(self) -> list[tuple[str, float, int]]:
-        """(waypoint name, gripper command, minimum steps) per phase."""
+        """(waypoint name, gripper command, hold) per phase: hold 0 moves on at the waypoint; a gripper phase
+        (hold > 0) moves on once the fingers settle, after at most `hold` steps."""
         if self.env.task.name == "lift":
             return [("above_pick", OPEN, 0), ("at_pick", OPEN, 0), ("at_pick", CLOSE, 30), ("lifted", CLOSE, 10**6)]
         return [
@@ -89,7 +99,10 @@ class ScriptedExpert:
         self.timer += 1
         close_enough = np.linalg.norm(err) < (0.008 if name.startswith(("at_", "on_")) else 0.015)
         reached_waypoint = hold == 0 and (close_enough or self.timer > 60)
-        if self.phase < len(self.waypoints) - 1 and (reached_waypoint or (hold and self.timer >= hold)):
+        settled = self.fingers is not None and np.abs(obs.gripper_qpos - self.fingers).max() < SETTLED
+        gripped = hold and self.timer >= MIN_GRIP_STEPS and settled
+        self.fingers = obs.gripper_qpos.copy()
+        if self.phase < len(self.waypoints) - 1 and (reached_waypoint or gripped or (hold and self.timer >= hold)):
             self.phase, self.timer = self.phase + 1, 0
         rot_err = (self._grasp_rotation() * Rotation.from_quat(obs.eef_pose[3:]).inv()).as_rotvec()
         # Carrying a grasped object fast makes it slip out of the Robotiq grippers: slow down while closed.

@@ -19,7 +19,7 @@ import numpy as np
 from ablate.data.description import DatasetDescription
 from ablate.data.embodiments import embodiment
 from ablate.testbed.env import CONTROL_HZ, Observation, TestbedEnv
-from ablate.testbed.experts import ScriptedExpert
+from ablate.testbed.experts import EXPERT_VERSION, ScriptedExpert
 
 CAMERA_KEYS = {"agentview": "observation.images.agentview", "robot0_eye_in_hand": "observation.images.wrist"}
 MAX_ATTEMPTS_FACTOR = 2  # give up when fewer than half of the attempts succeed
@@ -72,7 +72,9 @@ def record_dataset(
     seed: int = 0,
     on_episode: Callable[[dict], None] | None = None,
 ) -> dict[str, Any]:
-    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+    from ablate.data.lerobot_dataset import lerobot_dataset_class
+
+    LeRobotDataset = lerobot_dataset_class()
 
     name = f"{robot}_{task_name}"
     final, tmp = out / name, out / f".{name}.tmp"
@@ -110,6 +112,7 @@ def record_dataset(
                 on_episode(info)
         dataset.finalize()
         summary = {
+            "expert_version": EXPERT_VERSION,
             "robot": robot,
             "task": task_name,
             "episodes": kept,
@@ -130,6 +133,12 @@ def record_dataset(
     finally:
         env.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def expert_version(dataset: Path) -> int | None:
+    """The expert version a testbed dataset was recorded with (None: not a testbed dataset; 1: before versions)."""
+    meta = dataset / "meta" / "testbed.json"
+    return json.loads(meta.read_text()).get("expert_version", 1) if meta.is_file() else None
 
 
 def _run_expert(env: TestbedEnv, seed: int) -> tuple[list[dict], dict[str, Any]]:

@@ -20,7 +20,7 @@ from ablate.data.dropout import SensoryDropout
 from ablate.data.frames import Frame
 from ablate.data.loader import MixtureLoader
 from ablate.data.normalize import StatsCache
-from ablate.data.source import EmbodimentSource, SourceConfig
+from ablate.data.source import DatasetError, EmbodimentSource, SourceConfig
 
 
 def frame_of(data: dict[str, Any]) -> Frame:
@@ -103,9 +103,19 @@ def ensure_testbed(config: dict[str, Any], log=print) -> None:
     with _locked(root / ".generate.lock"):
         for key in all_dataset_keys(config):
             path = dataset_path(data, key)
-            if path.is_dir() or key not in EMBODIMENTS:
+            if key not in EMBODIMENTS:
                 continue
-            from ablate.testbed.record import record_dataset
+            from ablate.testbed.experts import EXPERT_VERSION
+            from ablate.testbed.record import expert_version, record_dataset
+
+            if path.is_dir():
+                found = expert_version(path)
+                if found not in (None, EXPERT_VERSION):
+                    raise DatasetError(
+                        f"{path} was recorded by testbed expert version {found}, not the current {EXPERT_VERSION}: "
+                        "delete it and it is generated again on the next run"
+                    )
+                continue
 
             log(f"generating testbed dataset {path.name} ({testbed['episodes']} episodes)…")
             summary = record_dataset(
