@@ -22,6 +22,20 @@ def register(app: typer.Typer) -> None:
     app.command("eval")(evaluate)
 
 
+def recipe_name(recipe: str, recipes_dir: Path = RECIPES) -> str:
+    """`testbed/tiny`, `testbed/tiny.yaml` and a path to the file all name the recipe `testbed/tiny`."""
+    name = recipe.removesuffix(".yaml")
+    file = Path(f"{name}.yaml")
+    if not file.is_file():
+        return name
+    try:
+        return str(file.resolve().relative_to(recipes_dir).with_suffix(""))
+    except ValueError:
+        raise InputError.single(
+            file, "", f"a recipe must live under {recipes_dir} (its defaults name groups there)"
+        ) from None
+
+
 def compose(recipe: str, overrides: list[str], recipes_dir: Path = RECIPES) -> dict:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -55,6 +69,7 @@ def train(
     from ablate.spec.schema import BudgetSpec
 
     overrides = list(ctx.args)
+    recipe = recipe_name(recipe)
     config = compose(recipe, overrides)
     where = RECIPES / f"{recipe}.yaml"
     if config.get("job") not in known_kinds():
@@ -72,11 +87,11 @@ def train(
     existing = work / "run.json"
     if existing.is_file() and json.loads(existing.read_text())["config"] != config:
         raise InputError.single(existing, "config", "this run directory holds a different config; choose another --out")
-    if not existing.is_file():
-        Run(name, name, "train", name, {}, seed, config["job"], config, str(work)).save()
+    if not existing.is_file():  # under torchrun every rank gets here and writes the same files, atomically
         Ledger.new(budget_cfg["unit"], float(budget_cfg.get("tolerance", 0.01)), [s.to_dict() for s in stages]).save(
             work
         )
+        Run(name, name, "train", name, {}, seed, config["job"], config, str(work)).save()  # last: run.json ⇒ ledger
     from ablate.jobs.entry import execute
 
     result = execute(work)

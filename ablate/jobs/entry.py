@@ -133,11 +133,12 @@ def _take_lock(work_dir: Path):
 
 
 def _distributed_setup() -> tuple[int, int]:
-    """One Slurm task per GPU: submitit exports MASTER_ADDR/RANK/WORLD_SIZE for torch.distributed (env://)."""
+    """One Slurm task per GPU: submitit exports MASTER_ADDR/RANK/WORLD_SIZE for torch.distributed (env://).
+    Outside submitit, a launcher such as torchrun has set those variables already (or there is one process)."""
     try:
         env = submitit.JobEnvironment()
-    except RuntimeError:  # not inside a submitit job (e.g. `ablate train` in a shell)
-        return 0, 1
+    except RuntimeError:  # not inside a submitit job: `ablate train` in a shell, or under torchrun
+        return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
     if env.num_tasks > 1:
         submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=False)
     return env.global_rank, env.num_tasks

@@ -18,6 +18,13 @@ def sample_time(batch: int, generator: torch.Generator | None = None) -> torch.T
     return u.pow(1 / 1.5) * 0.999 + 0.001
 
 
+def draw(actions_shape: tuple[int, ...], generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noise ε and flow time t for a batch of chunks, from one generator (on the CPU: the same numbers on any
+    device). The trainer draws them for the global batch before sharding it, so a DDP run sees the very noise of
+    a one-process run."""
+    return torch.randn(actions_shape, generator=generator), sample_time(actions_shape[0], generator)
+
+
 def interpolate(actions: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     t = t.view(-1, *([1] * (actions.dim() - 1)))
     return t * noise + (1 - t) * actions
@@ -35,10 +42,13 @@ def real_entries(action_dim_mask: torch.Tensor, action_is_pad: torch.Tensor) -> 
 def masked_mse(
     predicted: torch.Tensor, target: torch.Tensor, action_dim_mask: torch.Tensor, action_is_pad: torch.Tensor
 ) -> torch.Tensor:
-    """Mean squared error over the real entries only: [B, H, A] with dim mask [B, A] and pad flags [B, H]."""
+    """Squared error over each sample's real entries ([B, H, A], dim mask [B, A], pad flags [B, H]), averaged
+    per sample and then over the batch: every sample weighs the same however much of it is padding, and the mean
+    of equal shards' losses (what DDP's gradient averaging computes) is exactly the global batch's loss."""
     weight = real_entries(action_dim_mask, action_is_pad)
     squared = (predicted.float() - target.float()).pow(2) * weight
-    return squared.sum() / weight.sum().clamp(min=1.0)
+    per_sample = squared.flatten(1).sum(1) / weight.flatten(1).sum(1).clamp(min=1.0)
+    return per_sample.mean()
 
 
 def euler_sample(velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], noise: torch.Tensor, steps: int = 10):

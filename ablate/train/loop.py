@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ablate.jobs.entry import JobContext
+from ablate.model.flow import draw
 from ablate.model.policy import VLAPolicy
 from ablate.train.data import build_loader
 from ablate.train.optim import make_optimizer
@@ -43,13 +44,14 @@ def build_policy(config: dict[str, Any], seed: int) -> VLAPolicy:
 
 
 def to_torch(batch: dict[str, Any], policy: VLAPolicy, device: torch.device) -> dict[str, torch.Tensor]:
-    out = {k: torch.from_numpy(np.asarray(v)).to(device) for k, v in batch.items() if k != "instruction"}
+    out = {k: torch.as_tensor(v).to(device) for k, v in batch.items() if k != "instruction"}
     out["tokens"], out["token_mask"] = (t.to(device) for t in policy.tokenize(batch["instruction"]))
     return out
 
 
 def shard(batch: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
-    """This rank's equal slice of the global batch (every rank draws the same global batch from the seed)."""
+    """This rank's equal slice of the global batch (every rank draws the same global batch, noise included, from
+    the seed), so DDP over N processes trains on exactly what one process would."""
     size = len(batch["state"])
     if size % world:
         raise ValueError(f"batch size {size} does not split evenly over {world} processes")
@@ -98,9 +100,10 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
         while not ctx.ledger.stage_done(stage):
             t0 = time.perf_counter()
             full = loader.batch(plan["batch_size"])
+            full["flow_noise"], full["flow_time"] = draw(full["actions"].shape, noise)
             batch = to_torch(shard(full, ctx.rank, ctx.world_size), policy, device)
             with autocast:
-                loss = net(batch, noise)
+                loss = net(batch)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"loss became non-finite ({loss.item()}) at stage {stage} step {step}; lower optim.lr"
