@@ -53,12 +53,14 @@ def _heads(x: torch.Tensor, n: int) -> torch.Tensor:
     return x.view(b, length, n, -1).transpose(1, 2)
 
 
-def _prefix_qkv(layer: nn.Module, h: torch.Tensor, heads: int, kv_heads: int):
+def _prefix_qkv(layer: nn.Module, h: torch.Tensor, heads: int, kv_heads: int, queries: bool = True):
+    """Queries (None when not `queries`), keys and values of the prefix, by the backbone layer's own weights."""
     attn = layer.self_attn
     x = layer.input_layernorm(h)
-    q, k, v = _heads(attn.q_proj(x), heads), _heads(attn.k_proj(x), kv_heads), _heads(attn.v_proj(x), kv_heads)
+    q = _heads(attn.q_proj(x), heads) if queries else None
+    k, v = _heads(attn.k_proj(x), kv_heads), _heads(attn.v_proj(x), kv_heads)
     if hasattr(attn, "q_norm"):  # families with per-head q/k norms (Qwen3, Gemma3)
-        q, k = attn.q_norm(q), attn.k_norm(k)
+        q, k = attn.q_norm(q) if queries else None, attn.k_norm(k)
     return q, k, v
 
 
@@ -77,17 +79,28 @@ def joint_layer(
     rope: tuple[tuple[torch.Tensor, torch.Tensor] | None, tuple[torch.Tensor, torch.Tensor] | None],
     shape,
     past: LayerKV | None = None,
+    prefix_keys_only: bool = False,
 ) -> tuple[torch.Tensor | None, torch.Tensor | None, LayerKV | None]:
     """One layer of the joint stream. Either stream may be absent: prefix only (building the cache), suffix only
     (denoising against `past`, the cached prefix keys/values), or both (training). Each stream uses its own
-    weights; queries, keys and values are concatenated so both attend in one softmax under `mask`."""
+    weights; queries, keys and values are concatenated so both attend in one softmax under `mask`.
+
+    `prefix_keys_only` (the last layer): nothing reads the prefix's outputs there, so the prefix only lends its
+    keys/values; its queries, attention output and MLP are skipped (and those weights are frozen, see
+    `Backbone.unreachable`)."""
     qs, ks, vs, kv, gate = [], [], [], None, None
     if prefix is not None:
-        q, k, v = _prefix_qkv(vlm_layer, prefix, shape.heads, shape.kv_heads)
+        q, k, v = _prefix_qkv(vlm_layer, prefix, shape.heads, shape.kv_heads, queries=not prefix_keys_only)
         cos, sin = rope[0]
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        k = apply_rope(k, cos, sin)
         kv = LayerKV(k, v)
-        qs.append(q), ks.append(k), vs.append(v)
+        ks.append(k), vs.append(v)
+        if prefix_keys_only:
+            if suffix is None:
+                return None, None, kv
+            mask = mask[:, :, prefix.shape[1] :]
+        else:
+            qs.append(apply_rope(q, cos, sin))
     elif past is not None:
         ks.append(past.k), vs.append(past.v)
     if suffix is not None:
@@ -99,7 +112,7 @@ def joint_layer(
     scale = vlm_layer.self_attn.scaling  # one softmax for both streams: the backbone's scale
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale, enable_gqa=True)
     out = out.transpose(1, 2).flatten(2)  # [B, Lq, heads·hd]
-    n_prefix = prefix.shape[1] if prefix is not None else 0
-    new_prefix = _prefix_out(vlm_layer, prefix, out[:, :n_prefix]) if prefix is not None else None
+    n_prefix = prefix.shape[1] if prefix is not None and not prefix_keys_only else 0
+    new_prefix = _prefix_out(vlm_layer, prefix, out[:, :n_prefix]) if n_prefix else None
     new_suffix = expert_layer.out(suffix, out[:, n_prefix:], gate, cond) if suffix is not None else None
     return new_prefix, new_suffix, kv

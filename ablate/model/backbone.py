@@ -46,6 +46,14 @@ def family_of(name: str) -> str:
     return family
 
 
+VISION_MODULES = ("vision_model", "vision_tower", "visual", "connector", "multi_modal_projector")
+
+
+def is_vision(name: str) -> bool:
+    """A parameter of the vision tower or its projector into the language model, in any supported family."""
+    return any(k in name for k in VISION_MODULES)
+
+
 class Backbone(nn.Module):
     def __init__(self, vlm: nn.Module, family: str, image_size: int):
         super().__init__()
@@ -78,9 +86,19 @@ class Backbone(nn.Module):
     def layers(self) -> nn.ModuleList:
         return self.lm.layers
 
-    @property
-    def final_norm(self) -> nn.Module:
-        return self.lm.norm
+    def unreachable(self, images: bool) -> list[nn.Parameter]:
+        """Weights no action loss reaches: the final norm (actions come out of the expert), the last layer's
+        queries, attention output and MLP (only its keys/values are read, by the suffix), the vision tower and its
+        projector when the model takes no images, and vision parts the family never reads."""
+        last, attn = self.layers[-1], self.layers[-1].self_attn
+        modules = [self.lm.norm, attn.q_proj, attn.o_proj, last.mlp, last.post_attention_layernorm]
+        modules += [attn.q_norm] if hasattr(attn, "q_norm") else []
+        out = [p for m in modules for p in m.parameters()]
+        vision = [(name, p) for name, p in self.vlm.named_parameters() if is_vision(name)]
+        if not images:
+            return out + [p for _, p in vision]
+        # SigLIP's attention-pooling head: PaliGemma takes every patch token, never the pooled one.
+        return out + [p for name, p in vision if "vision_tower.head." in name]
 
     def embed_text(self, ids: torch.Tensor) -> torch.Tensor:
         return self.lm.embed_tokens(ids)

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from ablate.model.attention import LayerKV, block_causal_mask, joint_layer, positions
-from ablate.model.backbone import Backbone, load_vlm
+from ablate.model.backbone import Backbone, is_vision, load_vlm
 from ablate.model.expert import ActionExpert
-from ablate.model.flow import euler_sample, interpolate, masked_mse, sample_time, velocity_target
+from ablate.model.flow import draw, euler_sample, interpolate, masked_mse, velocity_target
 
 TRAINABLE = ("all", "expert", "all_but_vision")
 
@@ -51,6 +51,7 @@ class VLAPolicy(nn.Module):
         )
         self.environment_in = nn.Linear(environment_state_dim, shape.hidden) if environment_state_dim else None
         self.horizon, self.max_action_dim = horizon, max_action_dim
+        self.images = bool(cfg.get("images", False))
         self.max_text_tokens = int(cfg.get("max_text_tokens", 16))
         self.denoise_steps = int(cfg.get("denoise_steps", 10))
         self._tokenize = lru_cache(maxsize=1024)(self._tokenize_uncached)
@@ -116,6 +117,7 @@ class VLAPolicy(nn.Module):
                 rope,
                 self.backbone.shape,
                 past=past[i] if past is not None else None,
+                prefix_keys_only=i == len(self.backbone.layers) - 1,
             )
             cache.append(kv)
         return suffix, cache
@@ -127,11 +129,14 @@ class VLAPolicy(nn.Module):
         return self.expert.velocity(out, cond)
 
     def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> torch.Tensor:
-        """The masked flow-matching loss of one batch (noise and time drawn from `generator`)."""
+        """The masked flow-matching loss of one batch: noise and time from the batch (`flow_noise`, `flow_time`,
+        as the trainer draws them) or else drawn from `generator`."""
         actions = batch["actions"]
-        # Drawn on the generator's device (CPU), then moved: the same numbers on CPU and GPU.
-        noise = torch.randn(actions.shape, generator=generator).to(actions)
-        t = sample_time(len(actions), generator).to(actions.device)
+        if "flow_noise" in batch:
+            noise, t = batch["flow_noise"], batch["flow_time"]
+        else:
+            noise, t = draw(actions.shape, generator)
+        noise, t = noise.to(actions), t.to(actions)
         prefix, valid = self.embed_prefix(batch)
         self.last_tokens = int(valid.sum()) + valid.shape[0] * (1 + actions.shape[1])  # for the token budget
         predicted = self.velocity(batch, prefix, valid, interpolate(actions, noise, t), t)
@@ -163,12 +168,14 @@ class VLAPolicy(nn.Module):
         """`expert`: the VLM frozen (stage 1 of the Rethink-VLA curriculum); `all`; `all_but_vision`."""
         if which not in TRAINABLE:
             raise ValueError(f"stages.*.trainable must be one of {', '.join(TRAINABLE)}, got {which!r}")
+        # Weights no loss can reach stay frozen: they would never change, and DDP requires every trainable
+        # parameter to receive a gradient.
+        unreachable = {id(p) for p in self.backbone.unreachable(images=self.images)}
         for name, p in self.named_parameters():
             in_vlm = name.startswith("backbone.")
-            vision = in_vlm and any(
-                k in name for k in ("vision_model", "vision_tower", "visual", "connector", "multi_modal_projector")
-            )
-            p.requires_grad_(not in_vlm or which == "all" or (which == "all_but_vision" and not vision))
+            vision = in_vlm and is_vision(name)
+            wanted = not in_vlm or which == "all" or (which == "all_but_vision" and not vision)
+            p.requires_grad_(wanted and id(p) not in unreachable)
         return [p for p in self.parameters() if p.requires_grad]
 
     def _dtype(self) -> torch.dtype:

@@ -7,15 +7,20 @@ import pytest
 import torch
 
 from ablate.model.attention import block_causal_mask, positions
+from ablate.model.backbone import is_vision
 from ablate.model.flow import masked_mse, sample_time
 from ablate.model.policy import VLAPolicy
 
 B, H, S, A, E = 3, 8, 16, 10, 10
 
 
-def _policy(family: str, conditioning: str = "adarms") -> VLAPolicy:
+def _policy(family: str, conditioning: str = "adarms", images: bool = True) -> VLAPolicy:
     torch.manual_seed(0)
-    cfg = {"backbone": {"family": family, "tiny": {}}, "expert": {"width": 32, "time_conditioning": conditioning}}
+    cfg = {
+        "backbone": {"family": family, "tiny": {}},
+        "expert": {"width": 32, "time_conditioning": conditioning},
+        "images": images,
+    }
     return VLAPolicy(cfg, max_state_dim=S, max_action_dim=A, horizon=H, environment_state_dim=E)
 
 
@@ -102,7 +107,8 @@ def test_loss_ignores_padded_dims_and_padded_steps():
     is_pad = torch.tensor([[False] * 4, [False, False, False, True]])
     assert masked_mse(predicted, target, dim_mask, is_pad).item() == 0.0
     predicted[0, 0, 0] = 1.0
-    assert masked_mse(predicted, target, dim_mask, is_pad).item() == pytest.approx(1.0 / 14)  # 14 real entries
+    # sample 0 has 8 real entries, one off by 1; sample 1 is exact: each sample weighs the same
+    assert masked_mse(predicted, target, dim_mask, is_pad).item() == pytest.approx((1.0 / 8 + 0.0) / 2)
 
 
 def test_flow_time_follows_beta_1_5_1():
@@ -119,9 +125,26 @@ def test_stage_one_freezes_the_vlm_and_trains_the_expert():
     assert all(id(p) in trainable for p in policy.expert.parameters())
     policy.set_trainable("all_but_vision")
     assert not any(p.requires_grad for p in policy.backbone.vlm.model.vision_tower.parameters())
-    assert all(p.requires_grad for p in policy.backbone.layers.parameters())
+    assert all(p.requires_grad for p in policy.backbone.layers[0].parameters())
+    assert policy.backbone.layers[-1].self_attn.k_proj.weight.requires_grad  # the suffix reads its keys
     with pytest.raises(ValueError, match=r"stages\.\*\.trainable"):
         policy.set_trainable("head")
+
+
+@pytest.mark.parametrize("family", ["idefics3", "paligemma", "qwen25vl"])
+@pytest.mark.parametrize("images", [True, False])
+def test_every_trainable_weight_gets_a_gradient(family, images):
+    """What DDP requires, and no weight trains for nothing: after one backward every trainable parameter has a
+    gradient; the frozen ones are exactly those no loss reaches (the vision tower only when there are no images)."""
+    policy = _policy(family, images=images)
+    policy.set_trainable("all")
+    policy.loss(_batch(policy, images=images), torch.Generator().manual_seed(0)).backward()
+    missing = [n for n, p in policy.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing
+    frozen = {n for n, p in policy.named_parameters() if not p.requires_grad}
+    assert any("mlp" in n for n in frozen) and all(n.startswith("backbone.") for n in frozen)
+    vision_trains = [p.requires_grad for n, p in policy.named_parameters() if is_vision(n)]
+    assert any(vision_trains) if images else not any(vision_trains)
 
 
 def test_unknown_family_is_refused():
