@@ -92,10 +92,29 @@ def run(
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(sweep.root)
     statuses = launch_sweep(p, sweep, settings, uri, console, wait=wait)
     console.print(status_table(statuses))
-    console.print(f"sweep dir: {sweep.root}\nmanifest:  {sweep.manifest_path}\nMLflow:    {uri}")
+    trials = _success_summary(sweep.root, list(p.spec.factors), console)
+    console.print(f"sweep dir: {sweep.root}\nmanifest:  {sweep.manifest_path}\nMLflow:    {uri}" + trials)
     console.print(f"next: ablate status {sweep.root}   ·   ablate audit {sweep.root}")
     if any(s.state == "failed" for s in statuses):
         raise typer.Exit(1)
+
+
+def _success_summary(root: Path, factors: list[str], console) -> str:
+    """Print closed-loop success per arm (descriptive, pooled over seeds); returns the trial table's path line."""
+    from ablate.evaluate.trial_table import TRIALS_DIR, read_trials, success_by_arm
+
+    if not any((root / TRIALS_DIR).glob("*.parquet")):
+        return ""
+    table = read_trials(root)
+    summary = success_by_arm(table, [f for f in factors if f in table.columns])
+    out = Table(title="closed-loop success per arm (successes/trials over all seeds; descriptive, no test)")
+    for col in [*summary.columns[:-4], "success", "rate", "per seed"]:
+        out.add_column(col)
+    for row in summary.itertuples(index=False):
+        *levels, successes, trials, rate, per_seed = row
+        out.add_row(*map(str, levels), f"{successes}/{trials}", f"{rate:.2f}", per_seed)
+    console.print(out)
+    return f"\ntrials:    {root / TRIALS_DIR} ({len(table)} rows; pandas.read_parquet reads the folder)"
 
 
 def _launcher_settings(p, kind: str | None, parallel: int | None):

@@ -33,6 +33,16 @@ def read_trials(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def success_by_arm(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """Descriptive success per arm and target: successes / trials over all seeds, and each seed's rate."""
+    keys = [*factors, "embodiment", "task"]
+    pooled = table.groupby(keys, sort=False)["success"].agg(successes="sum", trials="count").reset_index()
+    pooled["rate"] = pooled["successes"] / pooled["trials"]
+    per_seed = table.groupby([*keys, "seed"], sort=False)["success"].mean().rename("rate").reset_index()
+    by_seed = per_seed.groupby(keys, sort=False)["rate"].apply(lambda r: ", ".join(f"{x:.2f}" for x in r))
+    return pooled.merge(by_seed.rename("per_seed").reset_index(), on=keys)
+
+
 def _write(table: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -12,7 +12,13 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ablate.jobs.contract import Run, record_launch
 from ablate.launch.launchers import LauncherSettings, make_executor, submit
@@ -22,6 +28,7 @@ from ablate.spec.plan import Plan
 from ablate.track import mlflow_runs
 
 POLL_S = 1.0
+LOG_EVERY_S = 30.0  # progress lines when the output is not a terminal (a log file, CI)
 
 
 def launch_sweep(
@@ -67,9 +74,17 @@ def _follow(
     executor = make_executor(settings, folder, plan.spec.name) if todo else None
     queue, jobs = list(todo), []
     reported: set[str] = set()
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    started, last_line = time.monotonic(), 0.0
     with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task("runs finished", total=len(dirs))
+        runs_bar = progress.add_task("runs finished", total=len(dirs), detail="")
+        budget_bar = progress.add_task("budget consumed", total=1.0, detail="")
         while True:
             statuses = run_statuses(dirs)
             for s in statuses:
@@ -86,7 +101,13 @@ def _follow(
                     _run_debug(job)
                 else:
                     active += 1
-            progress.update(bar, completed=sum(s.state in (DONE, FAILED) for s in statuses))
+            finished = sum(s.state in (DONE, FAILED) for s in statuses)
+            share = _budget_share(statuses)
+            progress.update(runs_bar, completed=finished, detail=f"{finished}/{len(dirs)}")
+            progress.update(budget_bar, completed=share, detail=f"{share:.0%}")
+            if not console.is_terminal and time.monotonic() - last_line >= LOG_EVERY_S:
+                last_line = time.monotonic()
+                console.print(_progress_line(finished, len(dirs), active, share, last_line - started))
             jobs = [j for j in jobs if not j.done()]  # polling reaps finished local processes
             if not queue and not any(s.active for s in statuses) and not jobs:
                 final = run_statuses(dirs)
@@ -95,6 +116,17 @@ def _follow(
                         _report(s, console)
                 return final
             time.sleep(POLL_S)
+
+
+def _budget_share(statuses: list[RunStatus]) -> float:
+    """Share of the sweep's planned budget consumed so far, over every run (in each run's own unit)."""
+    planned = sum(s.planned for s in statuses)
+    return min(1.0, sum(min(s.consumed, s.planned) for s in statuses) / planned) if planned else 0.0
+
+
+def _progress_line(finished: int, total: int, active: int, share: float, elapsed: float) -> str:
+    eta = f", about {elapsed / share * (1 - share) / 60:.0f} min left" if share > 0.02 else ""
+    return f"  {finished}/{total} runs finished, {active} running; {share:.0%} of the budget consumed{eta}"
 
 
 def _run_debug(job) -> None:

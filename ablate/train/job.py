@@ -34,9 +34,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
         steps = train_stages(ctx, policy, device)
         if not ctx.is_main:
             return {}
-        metrics = offline_metrics(policy, config, ctx.run.seed, device)
-        if (config.get("eval") or {}).get("targets"):
-            metrics |= _closed_loop(ctx, policy, device)
+        metrics = _closed_loop(ctx, policy, device) if (config.get("eval") or {}).get("targets") else {}
+        metrics |= offline_metrics(policy, config, ctx.run.seed, device)  # success first: what status shows
         ctx.report(list(ctx.ledger.planned)[-1], steps, metrics, force=True)
         return metrics
     finally:

@@ -143,9 +143,9 @@ def test_shipped_experiments_plan(spec):
 
 
 def test_the_specs_evaluation_is_every_arms(project):
-    shutil.copy(REPO / "experiments" / "frame_x_mixture_tiny.yaml", project.root / "experiments")
-    plan = make_plan(project.root / "experiments" / "frame_x_mixture_tiny.yaml")
+    shutil.copy(REPO / "experiments" / "quickstart.yaml", project.root / "experiments")
+    plan = make_plan(project.root / "experiments" / "quickstart.yaml")
     for arm in plan.arms:
         assert arm.config["eval"]["targets"] == [{"robot": "Panda", "task": "lift"}]
-        assert arm.config["eval"]["trials"] == 10
+        assert arm.config["eval"]["trials"] == 20
         assert arm.config["data"]["mixture"] in ({"Panda": 1.0}, {"Panda": 1.0, "UR5e": 1.0, "Kinova3": 1.0})
