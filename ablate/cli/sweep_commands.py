@@ -107,12 +107,12 @@ def _success_summary(root: Path, factors: list[str], console) -> str:
         return ""
     table = read_trials(root)
     summary = success_by_arm(table, [f for f in factors if f in table.columns])
+    levels = [c for c in summary.columns if c not in ("successes", "trials", "rate", "per_seed")]
     out = Table(title="closed-loop success per arm (successes/trials over all seeds; descriptive, no test)")
-    for col in [*summary.columns[:-4], "success", "rate", "per seed"]:
+    for col in [*levels, "success", "rate", "per seed"]:
         out.add_column(col)
-    for row in summary.itertuples(index=False):
-        *levels, successes, trials, rate, per_seed = row
-        out.add_row(*map(str, levels), f"{successes}/{trials}", f"{rate:.2f}", per_seed)
+    for _, row in summary.iterrows():
+        out.add_row(*(str(row[c]) for c in levels), f"{row.successes}/{row.trials}", f"{row.rate:.2f}", row.per_seed)
     console.print(out)
     return f"\ntrials:    {root / TRIALS_DIR} ({len(table)} rows; pandas.read_parquet reads the folder)"
 

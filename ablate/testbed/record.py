@@ -22,6 +22,7 @@ from ablate.testbed.env import CONTROL_HZ, Observation, TestbedEnv
 from ablate.testbed.experts import EXPERT_VERSION, ScriptedExpert
 
 CAMERA_KEYS = {"agentview": "observation.images.agentview", "robot0_eye_in_hand": "observation.images.wrist"}
+SUMMARY_FILE = Path("meta/testbed.json")  # every attempt's seed, success and checkpoints; the expert version
 MAX_ATTEMPTS_FACTOR = 2  # give up when fewer than half of the attempts succeed
 # Steps recorded after the success checkpoint. Labels are achieved poses, which lag the expert's commands, so an
 # imitator replaying a demo that stops exactly at the threshold (cube 4 cm up) stalls just below it under load:
@@ -127,7 +128,7 @@ def record_dataset(
             instruction=env.task.instruction,
             cameras=list(CAMERA_KEYS.values()) if images else [],
         ).save(tmp)
-        (tmp / "meta" / "testbed.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
         tmp.rename(final)
         return summary
     finally:
@@ -137,7 +138,7 @@ def record_dataset(
 
 def expert_version(dataset: Path) -> int | None:
     """The expert version a testbed dataset was recorded with (None: not a testbed dataset; 1: before versions)."""
-    meta = dataset / "meta" / "testbed.json"
+    meta = dataset / SUMMARY_FILE
     return json.loads(meta.read_text()).get("expert_version", 1) if meta.is_file() else None
 
 

@@ -97,6 +97,8 @@ def ensure_testbed(config: dict[str, Any], log=print) -> None:
     if not testbed:
         return
     from ablate.data.embodiments import EMBODIMENTS
+    from ablate.testbed.experts import EXPERT_VERSION
+    from ablate.testbed.record import expert_version, record_dataset
 
     root = Path(data["root"])
     root.mkdir(parents=True, exist_ok=True)
@@ -105,9 +107,6 @@ def ensure_testbed(config: dict[str, Any], log=print) -> None:
             path = dataset_path(data, key)
             if key not in EMBODIMENTS:
                 continue
-            from ablate.testbed.experts import EXPERT_VERSION
-            from ablate.testbed.record import expert_version, record_dataset
-
             if path.is_dir():
                 found = expert_version(path)
                 if found not in (None, EXPERT_VERSION):
