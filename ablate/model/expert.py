@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ablate.model.attention import joint_layer
 from ablate.model.backbone import LayerShape
 
 
@@ -72,6 +73,11 @@ class ExpertLayer(nn.Module):
 
         q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         return heads(q, self.shape.heads), heads(k, self.shape.kv_heads), heads(v, self.shape.kv_heads), gate
+
+    def joint(self, vlm_layer: nn.Module, *args, **kwargs):
+        """This layer and its backbone layer as one layer of the joint stream (`attention.joint_layer`). A method of
+        the pair's expert half so that FSDP2 can run it as the pair's forward (ablate/train/parallel.py)."""
+        return joint_layer(vlm_layer, self, *args, **kwargs)
 
     def out(self, h: torch.Tensor, attended: torch.Tensor, attn_gate, cond: torch.Tensor | None) -> torch.Tensor:
         attn = self.o_proj(attended)

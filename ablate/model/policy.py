@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ablate.model.attention import LayerKV, block_causal_mask, joint_layer, positions
+from ablate.model.attention import LayerKV, block_causal_mask, positions
 from ablate.model.backbone import Backbone, is_vision, load_vlm
 from ablate.model.expert import ActionExpert
 from ablate.model.flow import draw, euler_sample, interpolate, masked_mse, velocity_target
@@ -107,9 +107,8 @@ class VLAPolicy(nn.Module):
         )
         cache = []
         for i, (vlm_layer, expert_layer) in enumerate(zip(self.backbone.layers, self.expert.layers, strict=True)):
-            prefix, suffix, kv = joint_layer(
+            prefix, suffix, kv = expert_layer.joint(
                 vlm_layer,
-                expert_layer,
                 prefix,
                 suffix,
                 cond,

@@ -13,6 +13,7 @@ from ablate.evaluate.trial_table import write_run_trials
 from ablate.jobs.entry import JobContext
 from ablate.train.data import ensure_testbed
 from ablate.train.loop import build_policy, train_stages
+from ablate.train.parallel import model_state, parallel_mode
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
@@ -32,6 +33,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
             torch.distributed.barrier()  # the others wait for the data the main rank generates
         policy = build_policy(config, ctx.run.seed).to(device)
         steps = train_stages(ctx, policy, device)
+        if distributed and parallel_mode(train_cfg) == "fsdp":
+            policy = _unsharded(ctx, policy, device)
         if not ctx.is_main:
             return {}
         metrics = _closed_loop(ctx, policy, device) if (config.get("eval") or {}).get("targets") else {}
@@ -41,6 +44,17 @@ def run(ctx: JobContext) -> dict[str, Any]:
     finally:
         if distributed:
             torch.distributed.destroy_process_group()
+
+
+def _unsharded(ctx: JobContext, sharded, device: torch.device):
+    """Evaluation runs on the main rank alone, so it gets a plain copy of the trained weights (gathered by all)."""
+    state = model_state(sharded)
+    torch.distributed.barrier()  # no rank leaves (and tears down gloo) with a collective still in flight
+    if not ctx.is_main:
+        return sharded
+    policy = build_policy(ctx.run.config, ctx.run.seed).to(device)
+    policy.load_state_dict(state)
+    return policy
 
 
 def _closed_loop(ctx: JobContext, policy, device: torch.device) -> dict[str, float]:

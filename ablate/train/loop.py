@@ -23,6 +23,16 @@ from ablate.model.flow import draw
 from ablate.model.policy import VLAPolicy
 from ablate.train.data import build_loader
 from ablate.train.optim import make_optimizer
+from ablate.train.parallel import (
+    describe,
+    load_optimizer_state,
+    model_state,
+    optimizer_state,
+    parallel_mode,
+    shard_fully,
+    total_norm,
+    wrap_for_stage,
+)
 from ablate.train.progress import StepProgress
 
 
@@ -72,6 +82,11 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
     else:
         ctx.ledger.consumed = {}
     total = sum(int(p["steps"]) for p in ctx.ledger.planned.values())
+    mode = parallel_mode(train_cfg)
+    if ctx.world_size > 1 and mode == "fsdp":
+        shard_fully(policy)  # after loading the checkpoint's full weights: sharding keeps their values
+    if ctx.is_main:
+        print(f"[{ctx.run.name}] {_start_line(saved, global_step, total)}; {describe(policy, mode, ctx.world_size)}")
     progress = StepProgress(total, global_step, enabled=ctx.is_main, label=ctx.run.name)
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16)
@@ -89,12 +104,12 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
         loader = build_loader(config, stage_cfg, derived_seed(seed, "data", stage_index))
         noise = torch.Generator().manual_seed(derived_seed(seed, "noise", stage_index))
         if saved is not None and saved["stage"] == stage:
-            optimizer.load_state_dict(saved["optimizer"])
+            load_optimizer_state(policy, optimizer, saved["optimizer"])
             scheduler.load_state_dict(saved["scheduler"])
             loader.load_state_dict(saved["loader"])
             noise.set_state(saved["noise"])
         names = list(loader.sources)  # embodiment id → dataset name, for the ledger
-        net = _distributed(policy, ctx, device)
+        net = wrap_for_stage(policy, mode, ctx.world_size, device)
         step = ctx.ledger.consumed.get(stage, {}).get("steps", 0)
         clip = float(config["optim"].get("clip_grad_norm", 1.0))
         while not ctx.ledger.stage_done(stage):
@@ -129,18 +144,19 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
             metrics = {
                 "loss": loss.item(),
                 "lr": scheduler.get_last_lr()[0],
-                "grad_norm": float(grad_norm),
+                "grad_norm": total_norm(grad_norm),
                 "samples_per_s": plan["batch_size"] / max(elapsed, 1e-9),
             }
             progress.advance(stage, metrics)
             if step % int(train_cfg.get("log_every", 10)) == 0 or done:
                 ctx.report(stage, global_step, metrics)
-            if ctx.is_main and (global_step % int(train_cfg.get("checkpoint_every", 100)) == 0 or done):
-                ctx.checkpoints.save(
+            if global_step % int(train_cfg.get("checkpoint_every", 100)) == 0 or done:
+                _save(
+                    ctx,
+                    policy,
+                    optimizer,
                     global_step,
                     {
-                        "model": policy.state_dict(),
-                        "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
                         "loader": loader.state_dict(),
                         "noise": noise.get_state(),
@@ -149,14 +165,20 @@ def train_stages(ctx: JobContext, policy: VLAPolicy, device: torch.device) -> in
                         "ledger_consumed": ctx.ledger.consumed,
                     },
                 )
-                ctx.save_ledger()
         saved = None
     progress.close()
     return global_step
 
 
-def _distributed(policy: VLAPolicy, ctx: JobContext, device: torch.device) -> nn.Module:
-    if ctx.world_size == 1:
-        return policy
-    ids = [device.index] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(policy, device_ids=ids)  # rebuilt per stage: new trainable set
+def _save(ctx: JobContext, policy: VLAPolicy, optimizer, global_step: int, rest: dict[str, Any]) -> None:
+    """Every rank gathers (a collective under FSDP); the main rank writes."""
+    model, optim = model_state(policy), optimizer_state(policy, optimizer)
+    if ctx.is_main:
+        ctx.checkpoints.save(global_step, {"model": model, "optimizer": optim, **rest})
+        ctx.save_ledger()
+
+
+def _start_line(saved: dict[str, Any] | None, global_step: int, total: int) -> str:
+    if saved is None:
+        return f"training {total} steps from the start"
+    return f"resuming at step {global_step} of {total} (stage {saved['stage']})"
