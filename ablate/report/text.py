@@ -1,0 +1,126 @@
+"""Numbers as a report prints them, and the report's tables as rows: one home for both, so report.md,
+tables.tex and report.html say the same thing in the same words."""
+
+from __future__ import annotations
+
+import math
+
+
+def p(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def signed(x: float) -> str:
+    return f"{x:+.2f}".replace("-", "−")
+
+
+def interval(estimate: float, ci: list[float], signed_: bool = False) -> str:
+    f = signed if signed_ else (lambda v: f"{v:.2f}")
+    return f"{f(estimate)} [{f(ci[0])}, {f(ci[1])}]"
+
+
+def rates_rows(result: dict) -> tuple[list[str], list[list[str]]]:
+    design = result["design"]
+    keys = [design["column"], *design["strata"]]
+    head = [*keys, "target", "successes / trials", "rate [CI]", "seeds", "progress"]
+    rows = []
+    for r in result["rates"]:
+        progress = "–" if r["progress"] is None else f"{r['progress']:.2f}"
+        rows.append(
+            [
+                *(str(r[k]) for k in keys),
+                f"{r['embodiment']}/{r['task']}",
+                f"{r['successes']} / {r['trials']}",
+                interval(r["rate"], r["ci"]),
+                str(r["seeds"]),
+                progress,
+            ]
+        )
+    return head, rows
+
+
+def delta_rows(comparison: dict, margin: float | None) -> tuple[list[str], list[list[str]]]:
+    head = ["target", "arm", "baseline", "Δ [CI]", "Δ [seed-clustered CI]", "p (arm < baseline)", "adjusted p"]
+    head += [f"p (Δ > −{margin:g})"] if margin is not None else []
+    rows = []
+    for t in comparison["targets"]:
+        nt = t["negative_transfer"]
+        clustered = t.get("delta_clustered")
+        row = [
+            t["target"],
+            f"{t['arm']['successes']}/{t['arm']['trials']}",
+            f"{t['baseline']['successes']}/{t['baseline']['trials']}",
+            interval(t["delta"]["estimate"], t["delta"]["ci"], True),
+            interval(clustered["estimate"], clustered["ci"], True) if clustered else "– (one seed)",
+            p(nt["p"]),
+            p(nt["p_adjusted"]),
+        ]
+        if margin is not None:
+            row.append(p(t["non_inferiority"]["p"]))
+        rows.append(row)
+    return head, rows
+
+
+def pooled_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
+    head = [
+        "targets",
+        "n",
+        "mean Δ [CI]",
+        "MH odds ratio [CI]",
+        "CMH χ²",
+        "p",
+        "adjusted p",
+        "Breslow–Day p",
+        "IQM arm / baseline",
+        "P(arm > baseline) [CI]",
+    ]
+    rows = []
+    for g in comparison["groups"] + ([comparison["overall"]] if comparison["overall"] else []):
+        where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all"
+        cmh, orr = g["cmh"], g["odds_ratio"]
+        adjusted = p(cmh["p_adjusted"]) if "group" in g and cmh.get("p_adjusted") is not None else "–"
+        iqm = g["iqm"]
+        rows.append(
+            [
+                where,
+                str(g["targets"]),
+                interval(g["mean_delta"]["estimate"], g["mean_delta"]["ci"], True),
+                "–" if math.isnan(orr["estimate"]) else interval(orr["estimate"], orr["ci"]),
+                "–" if math.isnan(cmh["statistic"]) else f"{cmh['statistic']:.2f}",
+                p(cmh["p"]),
+                adjusted,
+                p(g["breslow_day"]["p"]),
+                f"{iqm['arm']['estimate']:.2f} / {iqm['baseline']['estimate']:.2f}",
+                interval(g["probability_of_improvement"]["estimate"], g["probability_of_improvement"]["ci"]),
+            ]
+        )
+    return head, rows
+
+
+def progress_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
+    head = ["targets", "mean progress Δ [CI]", "Wilcoxon V", "Wilcoxon p", "sign-flip p"]
+    rows = []
+    for g in comparison["groups"] + ([comparison["overall"]] if comparison["overall"] else []):
+        if "progress" not in g:
+            continue
+        where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all"
+        pr = g["progress"]
+        rows.append(
+            [
+                where,
+                interval(pr["mean_delta"]["estimate"], pr["mean_delta"]["ci"], True),
+                f"{pr['wilcoxon']['statistic']:g}",
+                p(pr["wilcoxon"]["p"]),
+                p(pr["sign_flip"]["p"]),
+            ]
+        )
+    return head, rows
+
+
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    esc = [[c.replace("|", "\\|") for c in r] for r in [head, *rows]]
+    lines = ["| " + " | ".join(r) + " |" for r in esc]
+    lines.insert(1, "|" + "|".join("---" for _ in head) + "|")
+    return "\n".join(lines)

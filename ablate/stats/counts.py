@@ -1,0 +1,94 @@
+"""The statistics read one shape: successes and trials (and mean progress) per (arm, seed, embodiment, task).
+
+A trial table comes either per trial (`success` 0/1, `progress`) or already aggregated (`successes, trials`, mean
+`progress`), e.g. a paper's per-task table (DESIGN.md, "Trial table"). Both reduce to `cells`: one row per
+(comparison level, strata…, seed, embodiment, task). Bad tables are refused with the column and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ablate.errors import InputError
+
+TARGET = ("embodiment", "task")
+
+
+@dataclass(frozen=True)
+class Design:
+    """What is compared: levels of `column` against `baseline`, within each combination of `strata` (the other
+    factors held fixed), on targets grouped by `by` for pooled tests."""
+
+    column: str = "arm"
+    baseline: str = ""
+    strata: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()
+
+
+def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> pd.DataFrame:
+    """One row per (design.column, strata, seed, embodiment, task): successes, trials, progress (mean; NaN if
+    absent), and — per trial tables only — the trials' progress values as a list for bootstraps that need them."""
+    table = table.copy()
+    if "seed" not in table:
+        table["seed"] = 0  # one evaluation per arm: a single cluster
+    needed = [design.column, *design.strata, "seed", *TARGET]
+    aggregated = {"successes", "trials"} <= set(table.columns)
+    if not aggregated:
+        needed.append("success")
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise InputError.single(
+            source,
+            missing[0],
+            f"missing column(s) {', '.join(missing)}; expected per-trial rows with `success` (0/1) or aggregated "
+            "rows with `successes, trials`, keyed by arm, seed, embodiment, task",
+        )
+    keys = needed[: len(needed) - (0 if aggregated else 1)]
+    for c in keys:
+        table[c] = table[c].astype(str)
+    if aggregated:
+        _check_counts(table, source)
+        grouped = table.groupby(keys, sort=False)
+        out = grouped[["successes", "trials"]].sum()
+        if "progress" in table:
+            weighted = (table["progress"] * table["trials"]).groupby([table[k] for k in keys], sort=False).sum()
+            out["progress"] = weighted / out["trials"]
+        else:
+            out["progress"] = np.nan
+        return out.reset_index()
+    bad = ~table["success"].isin([0, 1, True, False])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError.single(source, f"success[{row}]", f"must be 0 or 1, got {table['success'].iloc[row]!r}")
+    table["success"] = table["success"].astype(int)
+    if "progress" not in table:
+        table["progress"] = np.nan
+    grouped = table.groupby(keys, sort=False)
+    out = grouped.agg(successes=("success", "sum"), trials=("success", "size"), progress=("progress", "mean"))
+    out["progress_trials"] = grouped["progress"].agg(list)
+    return out.reset_index()
+
+
+def _check_counts(table: pd.DataFrame, source: str) -> None:
+    s, n = table["successes"], table["trials"]
+    bad = (n <= 0) | (s < 0) | (s > n) | (s != np.round(s)) | (n != np.round(n))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError.single(
+            source,
+            f"successes/trials[{row}]",
+            f"need 0 ≤ successes ≤ trials, trials ≥ 1, whole numbers; got {s.iloc[row]}/{n.iloc[row]}",
+        )
+
+
+def levels(cells_: pd.DataFrame, design: Design, source: str = "trial table") -> list[str]:
+    """The compared levels, baseline first; the baseline must exist."""
+    present = list(dict.fromkeys(cells_[design.column]))
+    if design.baseline not in present:
+        raise InputError.single(
+            source, design.column, f"baseline {design.baseline!r} not found; levels are {', '.join(present)}"
+        )
+    return [design.baseline, *[x for x in present if x != design.baseline]]
