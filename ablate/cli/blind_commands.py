@@ -1,0 +1,121 @@
+"""`ablate blind plan | lock | unblind`: the Grouped Blind Ensemble (see ablate/blind/__init__.py for the protocol).
+
+Output never names a model before `unblind`: whoever runs `plan` may be sharing a screen with the operator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+blind = typer.Typer(help="Grouped Blind Ensemble: plan blinded real-robot trials, lock outcomes, unblind.")
+
+FolderArg = Annotated[Path, typer.Argument(help="plan folder (written by `ablate blind plan`)", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(blind, name="blind", no_args_is_help=True)
+
+
+@contextmanager
+def _checks() -> Iterator[None]:
+    """A failed integrity check is exit 1 with its reason, not a traceback."""
+    from ablate.blind import CheckFailed
+
+    try:
+        yield
+    except CheckFailed as e:
+        typer.echo(f"refused: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+@blind.command("plan")
+def plan(
+    models: Annotated[str, typer.Option(help="comma-separated names or checkpoint paths; NAME@SEED sets the seed")],
+    targets: Annotated[str, typer.Option(help="comma-separated embodiment/task, e.g. Panda/lift,UR5e/lift")],
+    trials: Annotated[int, typer.Option(min=1, help="trials per model and target")],
+    out: Annotated[Path, typer.Option(help="new plan folder: the sheets for the operator and the judge")],
+    group_size: Annotated[int, typer.Option(help="preferred group size; groups always hold 4–8 models")] = 6,
+    seed: Annotated[
+        int | None, typer.Option(help="draws groups, aliases and order; stored in the key only (default: random)")
+    ] = None,
+    key_out: Annotated[
+        Path | None, typer.Option(help="sealed key file, outside --out (default: <out>.SEALED-key.json)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="study name, the trial table's `sweep` (default: folder name)")
+    ] = None,
+) -> None:
+    """Split MODELS at random into blind groups; write the run sheet, the outcome sheet and the sealed key."""
+    from ablate.blind.plan import make_plan, split_list
+
+    w = make_plan(
+        split_list(models, "--models"),
+        split_list(targets, "--targets"),
+        trials,
+        group_size,
+        out,
+        key_out=key_out,
+        seed=seed,
+        name=name,
+    )
+    sizes = ", ".join(f"{g}: {len(a)}" for g, a in w.groups.items())
+    typer.echo(
+        f"{sum(map(len, w.groups.values()))} models in {len(w.groups)} blind group(s) ({sizes}), {w.n_trials} trials"
+    )
+    for group, aliases in w.groups.items():
+        typer.echo(f"  {group}  {' '.join(aliases)}")
+    typer.echo(f"operator's run sheet:  {w.run_sheet}")
+    typer.echo(f"judge's outcome sheet: {w.outcome_sheet}")
+    typer.echo(f"plan:                  {w.plan}")
+    typer.echo(f"SEALED key:            {w.key}   (keep it from the operator and the judge until `lock`)")
+    typer.echo(f"commitment (SHA-256 of the key): {w.commitment}")
+    typer.echo("record the commitment where it cannot be changed later (lab notebook, pre-registration)")
+    typer.echo(
+        f"next: fill {w.outcome_sheet.name}, then `ablate blind lock {w.plan.parent}`, then unblind with the key"
+    )
+
+
+@blind.command("lock")
+def lock(
+    folder: FolderArg,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace a lock on a different sheet (kept in history)")
+    ] = False,
+) -> None:
+    """Validate the filled outcome sheet and record its SHA-256: from now on it cannot change unnoticed."""
+    from ablate.blind.reveal import lock as lock_sheet
+
+    with _checks():
+        record, new = lock_sheet(folder, force)
+    what = "locked" if new else "already locked (sheet unchanged)"
+    typer.echo(f"{what}: {folder / record['sheet']}, {record['trials']} trials, at {record['locked_at']}")
+    typer.echo(f"sha256 {record['sha256']}")
+    if record["history"]:
+        typer.echo(f"replaces {len(record['history'])} earlier lock(s), kept in {folder / 'lock.json'}")
+
+
+@blind.command("unblind")
+def unblind(
+    folder: FolderArg,
+    key: Annotated[Path, typer.Option(help="the sealed key file written by `ablate blind plan`")],
+    out: Annotated[
+        Path | None, typer.Option(help="trial table, .parquet or .csv (default: FOLDER/trials.parquet)")
+    ] = None,
+    commitment: Annotated[str | None, typer.Option(help="the commitment as recorded at planning, to check too")] = None,
+) -> None:
+    """Check the key against the commitment and the sheet against its lock, then reveal: write the trial table."""
+    from ablate.blind.reveal import unblind as reveal
+
+    with _checks():
+        table, written = reveal(folder, key, out, commitment)
+    summary = table.groupby(["arm", "seed", "embodiment", "task"]).agg(
+        successes=("success", "sum"), trials=("success", "count"), progress=("progress", "mean")
+    )
+    typer.echo("key matches the commitment; run sheet and outcome sheet match their seals")
+    typer.echo(summary.to_string(float_format=lambda x: f"{x:.2f}"))
+    typer.echo(f"trial table: {', '.join(map(str, written))} ({len(table)} rows)")
+    typer.echo(f"next: ablate report {written[0]}")
