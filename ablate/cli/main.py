@@ -6,7 +6,14 @@ import sys
 
 import typer
 
-from ablate.cli import sweep_commands, testbed_commands, train_commands
+from ablate.cli import (
+    blind_commands,
+    report_commands,
+    sweep_commands,
+    table_commands,
+    testbed_commands,
+    train_commands,
+)
 from ablate.errors import InputError
 
 app = typer.Typer(
@@ -16,7 +23,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+blind_commands.register(app)
+report_commands.register(app)
 sweep_commands.register(app)
+table_commands.register(app)
 testbed_commands.register(app)
 train_commands.register(app)
 
@@ -34,16 +44,28 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except SystemExit:
         raise
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+    except Exception as e:
+        usage = _click_exceptions()
+        if isinstance(e, usage):  # a usage error (unknown option, missing argument, no arguments): exit 2
             e.show()
             sys.exit(2)
-        if isinstance(e, click.exceptions.Abort):
+        if type(e).__name__ == "Abort":
             sys.exit(130)
         raise
 
+
+def _click_exceptions() -> tuple[type, ...]:
+    """Click's exception base, and the copy of click that newer typer bundles (`typer._click`) and raises."""
+    import click
+
+    found: list[type] = [click.exceptions.ClickException]
+    try:
+        from typer._click import exceptions as bundled
+
+        found.append(bundled.ClickException)
+    except ImportError:
+        pass
+    return tuple(found)
 
 if __name__ == "__main__":
     main()
