@@ -67,5 +67,6 @@ def _click_exceptions() -> tuple[type, ...]:
         pass
     return tuple(found)
 
+
 if __name__ == "__main__":
     main()

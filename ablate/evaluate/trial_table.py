@@ -29,7 +29,8 @@ def read_trials(path: str | Path) -> pd.DataFrame:
     if path.is_dir() and (path / TRIALS_DIR).is_dir():
         path = path / TRIALS_DIR
     if path.suffix == ".csv":
-        return pd.read_csv(path)
+        # Identifiers stay text: task "001" is not the number 1.
+        return pd.read_csv(path, dtype={c: str for c in ("sweep", "arm", "run", "embodiment", "task")})
     return pd.read_parquet(path)
 
 

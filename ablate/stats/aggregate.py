@@ -1,15 +1,19 @@
 """Aggregates in the style of rliable (Agarwal et al. 2021) on per-(seed, task) success rates — never on raw
 0/1 trials: the interquartile mean (IQM) across seeds × tasks, and the probability of improvement P(arm > baseline)
-(ties count half) averaged over tasks. Intervals by stratified bootstrap: per task, seeds are resampled, then
-trials within each seed (so a single-seed table, such as a paper's per-task numbers, still gets honest widths)."""
+(ties count half) averaged over tasks. Intervals as rliable's: a stratified bootstrap that resamples seeds within
+each task. A single-seed table (a paper's per-task numbers) has nothing to resample within a task, so there the
+tasks themselves are resampled. Trials are not resampled: their noise would pull P(improvement) towards ½ by
+breaking ties, and the interval would miss its own point estimate."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import stats
 
-METHOD = "stratified bootstrap over tasks (seeds resampled within each task, then trials), percentile interval"
-# The resampling itself is `bootstrap.Paired`, shared with the pooled deltas.
+METHOD = (
+    "percentile bootstrap: seeds resampled within each task (rliable's stratified bootstrap), or tasks resampled "
+    "when there is one seed"
+)
 
 
 def iqm(rates: np.ndarray) -> np.ndarray:
@@ -24,3 +28,30 @@ def probability_of_improvement(arm: np.ndarray, baseline: np.ndarray) -> np.ndar
     x, y = arm[..., :, None, :], baseline[..., None, :, :]
     per_task = ((x > y) + 0.5 * (x == y)).mean(axis=(-3, -2))
     return per_task.mean(axis=-1)
+
+
+def intervals(arm: np.ndarray, baseline: np.ndarray, resamples: int, level: float, seed: int) -> dict:
+    """IQM of each arm and P(arm > baseline), with intervals, from per-(seed, task) rates [seeds, tasks]."""
+    from ablate.stats.bootstrap import percentile
+
+    rng = np.random.default_rng(seed)
+    seeds, tasks = arm.shape
+    if seeds > 1:
+        draws = rng.integers(0, seeds, size=(resamples, seeds, tasks))
+        boot_a = np.take_along_axis(arm[None], draws, axis=1)
+        boot_b = np.take_along_axis(baseline[None], rng.integers(0, seeds, size=draws.shape), axis=1)
+    else:
+        picks = rng.integers(0, tasks, size=(resamples, tasks))
+        boot_a, boot_b = arm[0][picks][:, None], baseline[0][picks][:, None]  # the same tasks for both arms
+    return {
+        "iqm": {
+            "arm": {"estimate": float(iqm(arm)), "ci": list(percentile(iqm(boot_a), level))},
+            "baseline": {"estimate": float(iqm(baseline)), "ci": list(percentile(iqm(boot_b), level))},
+            "method": METHOD,
+        },
+        "probability_of_improvement": {
+            "estimate": float(probability_of_improvement(arm, baseline)),
+            "ci": list(percentile(probability_of_improvement(boot_a, boot_b), level)),
+            "method": METHOD,
+        },
+    }

@@ -203,14 +203,6 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
     pooled = significance.cmh(tables, o.cmh_continuity)
     mean_delta = float(np.mean([s1 / n1 - s0 / n0 for s1, n1, s0, n0 in tables]))
     low, high = bootstrap.percentile(boot.mean_delta(idx), o.level)
-    rates_a, rates_b = a.successes / a.trials, b.successes / b.trials
-    iqm_a, iqm_b = float(aggregate.iqm(rates_a)), float(aggregate.iqm(rates_b))
-    boot_a, boot_b = boot.seed_rates("arm", idx), boot.seed_rates("baseline", idx)
-    iqm_a_ci = bootstrap.percentile(aggregate.iqm(boot_a), o.level)
-    iqm_b_ci = bootstrap.percentile(aggregate.iqm(boot_b), o.level)
-    poi = float(aggregate.probability_of_improvement(rates_a, rates_b))
-    boot_poi = aggregate.probability_of_improvement(boot_a, boot_b)
-    poi_ci = bootstrap.percentile(boot_poi, o.level)
     out = {
         "targets": len(idx),
         "cmh": pooled.cmh,
@@ -218,13 +210,8 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
         "breslow_day": pooled.breslow_day,
         "uninformative_targets": pooled.skipped,
         "mean_delta": {"estimate": mean_delta, "ci": [low, high], "method": bootstrap.METHOD},
-        "iqm": {
-            "arm": {"estimate": iqm_a, "ci": list(iqm_a_ci)},
-            "baseline": {"estimate": iqm_b, "ci": list(iqm_b_ci)},
-            "method": aggregate.METHOD,
-        },
-        "probability_of_improvement": {"estimate": poi, "ci": list(poi_ci), "method": aggregate.METHOD},
     }
+    out |= aggregate.intervals(a.successes / a.trials, b.successes / b.trials, o.resamples, o.level, o.seed)
     if pa is not None and pb is not None:
         diff = np.nanmean(pa[:, idx], axis=0) - np.nanmean(pb[:, idx], axis=0)
         lo, hi = bootstrap.mean_difference_interval(pa[:, idx], pb[:, idx], o.resamples, o.level, o.seed)

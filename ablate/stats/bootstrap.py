@@ -39,10 +39,6 @@ class Paired:
         s, n = getattr(self, which)
         return s[:, :, targets].sum(axis=1) / n[:, :, targets].sum(axis=1)
 
-    def seed_rates(self, which: str, targets: list[int]) -> np.ndarray:
-        s, n = getattr(self, which)
-        return s[:, :, targets] / n[:, :, targets]
-
     def mean_delta(self, targets: list[int]) -> np.ndarray:
         return (self.pooled_rates("arm", targets) - self.pooled_rates("baseline", targets)).mean(axis=1)
 
