@@ -92,20 +92,34 @@ def run(
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(sweep.root)
     statuses = launch_sweep(p, sweep, settings, uri, console, wait=wait)
     console.print(status_table(statuses))
-    trials = _success_summary(sweep.root, list(p.spec.factors), console)
-    console.print(f"sweep dir: {sweep.root}\nmanifest:  {sweep.manifest_path}\nMLflow:    {uri}" + trials)
+    table = _current_trials(sweep.root, {r.id for r in p.runs})
+    trials = _success_summary(table, sweep.root, list(p.spec.factors), console)
+    report = (
+        _report(p.spec, table, sweep.root, console) if trials and not any(s.state == "failed" for s in statuses) else ""
+    )
+    console.print(f"sweep dir: {sweep.root}\nmanifest:  {sweep.manifest_path}\nMLflow:    {uri}" + trials + report)
     console.print(f"next: ablate status {sweep.root}   ·   ablate audit {sweep.root}")
     if any(s.state == "failed" for s in statuses):
         raise typer.Exit(1)
 
 
-def _success_summary(root: Path, factors: list[str], console) -> str:
-    """Print closed-loop success per arm (descriptive, pooled over seeds); returns the trial table's path line."""
-    from ablate.evaluate.trial_table import TRIALS_DIR, read_trials, success_by_arm
+def _current_trials(root: Path, run_ids: set[str]):
+    """The sweep's trial rows of this plan's runs. A sweep dir keeps the runs of an earlier version of its spec (a
+    changed recipe gives new run ids); their rows must not be pooled with this plan's as extra seeds."""
+    from ablate.evaluate.trial_table import TRIALS_DIR, read_trials
 
     if not any((root / TRIALS_DIR).glob("*.parquet")):
-        return ""
+        return None
     table = read_trials(root)
+    return table[table["run"].isin(run_ids)]
+
+
+def _success_summary(table, root: Path, factors: list[str], console) -> str:
+    """Print closed-loop success per arm (descriptive, pooled over seeds); returns the trial table's path line."""
+    from ablate.evaluate.trial_table import TRIALS_DIR, success_by_arm
+
+    if table is None or table.empty:
+        return ""
     summary = success_by_arm(table, [f for f in factors if f in table.columns])
     levels = [c for c in summary.columns if c not in ("successes", "trials", "rate", "per_seed")]
     out = Table(title="closed-loop success per arm (successes/trials over all seeds; descriptive, no test)")
@@ -114,7 +128,28 @@ def _success_summary(root: Path, factors: list[str], console) -> str:
     for _, row in summary.iterrows():
         out.add_row(*(str(row[c]) for c in levels), f"{row.successes}/{row.trials}", f"{row.rate:.2f}", row.per_seed)
     console.print(out)
-    return f"\ntrials:    {root / TRIALS_DIR} ({len(table)} rows; pandas.read_parquet reads the folder)"
+    return f"\ntrials:    {root / TRIALS_DIR} ({len(table)} rows of this plan's runs; pandas.read_parquet reads the folder)"
+
+
+def _report(spec, table, root: Path, console) -> str:
+    """The spec's `report:` step: the statistics of the sweep's trial table; returns the report's path line."""
+    if spec.report is None:
+        return ""
+    from ablate.report.write import write_report
+    from ablate.stats.analysis import Options, analyse
+    from ablate.stats.counts import Design
+
+    factor, level = spec.report.baseline.split("=")
+    strata = tuple(f for f in spec.factors if f != factor and f in table.columns and f not in spec.report.by)
+    design = Design(column=factor, baseline=level, strata=strata, by=tuple(spec.report.by))
+    options = Options(margin=spec.report.margin, resamples=spec.report.resamples)
+    result = analyse(table, design, options, source=str(root / "trials"))
+    out = root / "report"
+    write_report(result, out, f"{spec.name}: {spec.description or 'sweep report'}")
+    console.print("[bold]verdicts[/bold] (ablate report; methods in report.md):")
+    for line in result["verdicts"]:
+        console.print(f"  - {line}", highlight=False, markup=False)  # labels hold [factor=level]
+    return f"\nreport:    {out / 'report.html'} (also report.md, tables.tex, results.json)"
 
 
 def _launcher_settings(p, kind: str | None, parallel: int | None):

@@ -40,7 +40,8 @@ def forest(result: dict) -> str:
     ys = list(range(len(rows)))[::-1]
     for y, (_, _, est, low, high) in zip(ys, rows, strict=True):
         ax.plot([low, high], [y, y], color="tab:blue", lw=1.5)
-        ax.plot(est, y, "o", color="tab:blue" if low > 0 or high >= 0 else "tab:red", ms=4)
+        color = "tab:red" if high < 0 else "tab:blue" if low > 0 else "dimgrey"  # interval below / above / across 0
+        ax.plot(est, y, "o", color=color, ms=4)
     ax.axvline(0, color="grey", lw=0.8, ls="--")
     ax.set_yticks(ys, [f"{c} · {t}" for c, t, *_ in rows], fontsize=7)
     ax.set_xlabel(f"Δ success rate, arm − baseline ({result['methods']['delta_interval']} interval per target)")
@@ -64,7 +65,8 @@ def heatmap(result: dict) -> str:
     for i, row in enumerate(values):
         for j, v in enumerate(row):
             if v == v:
-                ax.text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=6)
+                dark = abs(v) > 0.6 * limit  # the colour map's ends are dark: white text there
+                ax.text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=6, color="white" if dark else "black")
     fig.colorbar(image, ax=ax, label="Δ success rate")
     ax.set_title("Transfer: compared level (source) → target", fontsize=10)
     return _svg(fig)

@@ -125,9 +125,9 @@ def _html(result: dict, title: str, sections) -> str:
     for heading, head, rows in sections:
         table = ["<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"]
         table += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows]
-        many = len(rows) > 30
+        many, count = len(rows) > 30, f"{len(rows)} row{'' if len(rows) == 1 else 's'}"
         parts.append(
-            f"<details{'' if many else ' open'}><summary><b>{e(heading)}</b> ({len(rows)} rows)</summary>"
+            f"<details{'' if many else ' open'}><summary><b>{e(heading)}</b> ({count})</summary>"
             + "".join(table)
             + "</table></details>"
         )

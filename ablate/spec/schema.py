@@ -80,6 +80,16 @@ class LauncherSpec(_Strict):
         return self
 
 
+class ReportSpec(_Strict):
+    """`ablate run` ends with `ablate report` on the sweep's trial table (ablate/stats): each level of the
+    baseline's factor against the baseline level, the other factors held fixed."""
+
+    baseline: str = Field(pattern=r"^[^=]+=[^=]+$")  # FACTOR=LEVEL, e.g. mixture=target_only
+    by: list[str] = []  # columns grouping targets for pooled tests (embodiment, task, or a factor)
+    margin: float | None = Field(None, gt=0, lt=1)  # non-inferiority margin on the success rate
+    resamples: int = Field(10_000, ge=100)
+
+
 class SweepSpec(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
@@ -91,6 +101,20 @@ class SweepSpec(_Strict):
     budget: BudgetSpec
     evaluate: EvaluateSpec | None = None
     launcher: LauncherSpec = LauncherSpec()
+    report: ReportSpec | None = None
+
+    @model_validator(mode="after")
+    def _report_baseline_is_a_level(self) -> SweepSpec:
+        if self.report is None:
+            return self
+        factor, level = self.report.baseline.split("=")
+        if factor not in self.factors:
+            raise ValueError(f"report.baseline: {factor!r} is not a factor; factors: {', '.join(self.factors)}")
+        levels = self.factors[factor]
+        names = [str(x) for x in (levels if isinstance(levels, list) else levels or {})]
+        if names and level not in names:
+            raise ValueError(f"report.baseline: {level!r} is not a level of {factor}; levels: {', '.join(names)}")
+        return self
 
     @field_validator("seeds")
     @classmethod
@@ -108,6 +132,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "evaluate": EvaluateSpec,
     "evaluate.targets": TargetSpec,
     "launcher": LauncherSpec,
+    "report": ReportSpec,
 }
 
 

@@ -88,19 +88,22 @@ def _rates(data: pd.DataFrame, design: Design, o: Options) -> list[dict]:
         seeds=("seed", "nunique"),
         weighted=("weighted", "sum"),
     )
+    g = g.reset_index().sort_values(["embodiment", "task"], kind="stable")  # targets ordered as in the comparisons
     ci = proportions.rate(g["successes"].to_numpy(), g["trials"].to_numpy(), o.rate_method, o.level)
-    progress = g["weighted"] / g["trials"] if data["progress"].notna().any() else g["weighted"] * np.nan
+    has_progress = data["progress"].notna().any()
     out = []
-    for i, (key, row) in enumerate(g.iterrows()):
+    for i, row in enumerate(g.itertuples(index=False)):
+        r = row._asdict()
+        progress = r["weighted"] / r["trials"] if has_progress else None
         out.append(
-            dict(zip(keys, key, strict=True))
+            {k: r[k] for k in keys}
             | {
-                "successes": int(row["successes"]),
-                "trials": int(row["trials"]),
+                "successes": int(r["successes"]),
+                "trials": int(r["trials"]),
                 "rate": float(ci.estimate[i]),
                 "ci": [float(ci.low[i]), float(ci.high[i])],
-                "seeds": int(row["seeds"]),
-                "progress": None if np.isnan(progress.iloc[i]) else float(progress.iloc[i]),
+                "seeds": int(r["seeds"]),
+                "progress": None if progress is None or np.isnan(progress) else float(progress),
             }
         )
     return out
@@ -282,8 +285,8 @@ def verdicts(result: dict) -> list[str]:
             out.append(
                 f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {_signed(md['estimate'])} "
                 f"[{_signed(md['ci'][0])}, {_signed(md['ci'][1])}]; MH odds ratio {orr['estimate']:.2f} "
-                f"[{orr['ci'][0]:.2f}, {orr['ci'][1]:.2f}], CMH p {_fmt_p(cmh['p'])}{adjusted}; "
-                f"Breslow–Day p {_fmt_p(g['breslow_day']['p'])}"
+                f"[{orr['ci'][0]:.2f}, {orr['ci'][1]:.2f}], CMH p {_fmt_p(cmh['p'])}{adjusted}"
+                + (f"; Breslow–Day p {_fmt_p(g['breslow_day']['p'])}" if g["breslow_day"]["extra"].get("df") else "")
             )
         margin = result["options"]["margin"]
         if margin is not None:
