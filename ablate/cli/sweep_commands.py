@@ -128,7 +128,8 @@ def _success_summary(table, root: Path, factors: list[str], console) -> str:
     for _, row in summary.iterrows():
         out.add_row(*(str(row[c]) for c in levels), f"{row.successes}/{row.trials}", f"{row.rate:.2f}", row.per_seed)
     console.print(out)
-    return f"\ntrials:    {root / TRIALS_DIR} ({len(table)} rows of this plan's runs; pandas.read_parquet reads the folder)"
+    rows = f"{len(table)} rows of this plan's runs"
+    return f"\ntrials:    {root / TRIALS_DIR} ({rows}; pandas.read_parquet reads the folder)"
 
 
 def _report(spec, table, root: Path, console) -> str:
