@@ -99,6 +99,25 @@ def find_project_root(spec_path: Path) -> Path:
     raise InputError.single(spec_path, "recipe", "no recipes/ directory in any folder above this spec")
 
 
+def _report_problems(spec: SweepSpec, factors: dict, doc) -> list[Problem]:
+    """`report.baseline` is FACTOR=LEVEL of this spec; `report.by` names targets' or factors' columns."""
+    if spec.report is None:
+        return []
+    factor, level = spec.report.baseline.split("=")
+    if factor not in factors:
+        return [
+            doc.problem("report.baseline", f"'{factor}' is not a factor of this spec; factors: {', '.join(factors)}")
+        ]
+    if factors[factor].level(level) is None:
+        names = ", ".join(lv.name for lv in factors[factor].levels)
+        return [doc.problem("report.baseline", f"'{level}' is not a level of {factor}; levels: {names}")]
+    return [
+        doc.problem(f"report.by[{i}]", f"'{c}' is neither embodiment, task nor a factor of this spec")
+        for i, c in enumerate(spec.report.by)
+        if c not in ("embodiment", "task", *factors)
+    ]
+
+
 def make_plan(spec_path: str | Path) -> Plan:
     spec_path = Path(spec_path)
     doc = load_yaml(spec_path)
@@ -111,6 +130,7 @@ def make_plan(spec_path: str | Path) -> Plan:
         for i, n in enumerate(spec.budget.budget_changing)
         if n not in spec.factors
     ]
+    problems += _report_problems(spec, {f.name: f for f in factors}, doc)
     if problems:
         raise InputError(problems)
     combos = expand_grid(factors, spec.grid, doc)

@@ -103,19 +103,6 @@ class SweepSpec(_Strict):
     launcher: LauncherSpec = LauncherSpec()
     report: ReportSpec | None = None
 
-    @model_validator(mode="after")
-    def _report_baseline_is_a_level(self) -> SweepSpec:
-        if self.report is None:
-            return self
-        factor, level = self.report.baseline.split("=")
-        if factor not in self.factors:
-            raise ValueError(f"report.baseline: {factor!r} is not a factor; factors: {', '.join(self.factors)}")
-        levels = self.factors[factor]
-        names = [str(x) for x in (levels if isinstance(levels, list) else levels or {})]
-        if names and level not in names:
-            raise ValueError(f"report.baseline: {level!r} is not a level of {factor}; levels: {', '.join(names)}")
-        return self
-
     @field_validator("seeds")
     @classmethod
     def _unique_seeds(cls, seeds: list[int]) -> list[int]:
