@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ablate.stats import aggregate, bootstrap, paired, proportions, significance
-from ablate.stats.counts import Design, cells, levels
+from ablate.stats.counts import Design, cells, compared_levels
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Options:
 
 def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), source: str = "trial table") -> dict:
     data = cells(table, design, source)
-    order = levels(data, design, source)
+    order = compared_levels(data, design, source)
     comparisons = []
     strata = [()] if not design.strata else list(data.groupby(list(design.strata), sort=False).groups)
     for stratum in strata:

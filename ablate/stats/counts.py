@@ -30,7 +30,7 @@ class Design:
 
 def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> pd.DataFrame:
     """One row per (design.column, strata, seed, embodiment, task): successes, trials, progress (mean; NaN if
-    absent), and — per trial tables only — the trials' progress values as a list for bootstraps that need them."""
+    absent)."""
     table = table.copy()
     if "seed" not in table:
         table["seed"] = 0  # one evaluation per arm: a single cluster
@@ -68,7 +68,6 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
         table["progress"] = np.nan
     grouped = table.groupby(keys, sort=False)
     out = grouped.agg(successes=("success", "sum"), trials=("success", "size"), progress=("progress", "mean"))
-    out["progress_trials"] = grouped["progress"].agg(list)
     return out.reset_index()
 
 
@@ -84,9 +83,9 @@ def _check_counts(table: pd.DataFrame, source: str) -> None:
         )
 
 
-def levels(cells_: pd.DataFrame, design: Design, source: str = "trial table") -> list[str]:
+def compared_levels(data: pd.DataFrame, design: Design, source: str = "trial table") -> list[str]:
     """The compared levels, baseline first; the baseline must exist."""
-    present = list(dict.fromkeys(cells_[design.column]))
+    present = list(dict.fromkeys(data[design.column]))
     if design.baseline not in present:
         raise InputError.single(
             source, design.column, f"baseline {design.baseline!r} not found; levels are {', '.join(present)}"
