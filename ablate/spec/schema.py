@@ -129,15 +129,17 @@ def validate_spec(doc: Document) -> SweepSpec:
     try:
         return SweepSpec.model_validate(doc.data)
     except ValidationError as e:
-        raise InputError([_problem(doc, err) for err in e.errors()]) from None
+        raise InputError([pydantic_problem(doc, err, _MODELS) for err in e.errors()]) from None
 
 
-def _problem(doc: Document, err: Any) -> Problem:
+def pydantic_problem(doc: Document, err: Any, models: dict[str, type[BaseModel]]) -> Problem:
+    """One pydantic error as a Problem with the YAML line and key path; `models` maps each key path to its model,
+    so an unknown key gets the allowed keys and a "did you mean" hint. Shared by every YAML schema (table specs)."""
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
     key_path = join_key(*loc)
     if err["type"] == "extra_forbidden":
         parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
-        allowed = list(_MODELS[parent].model_fields) if parent in _MODELS else []
+        allowed = list(models[parent].model_fields) if parent in models else []
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         message = "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
         message += f"; expected one of: {', '.join(allowed)}" if allowed else ""

@@ -6,7 +6,6 @@ checked once the source is read (`source.py`), and the reference's nesting once 
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ablate.errors import InputError, Problem, join_key
+from ablate.spec.schema import pydantic_problem
 from ablate.spec.yaml_lines import Document, load_yaml
 
 AGGREGATES = ("mean", "median", "sum", "count", "min", "max")
@@ -112,7 +112,7 @@ def load_table_spec(path: str | Path) -> tuple[TableSpec, Document]:
     try:
         spec = TableSpec.model_validate(doc.data)
     except ValidationError as e:
-        raise InputError([_problem(doc, err) for err in e.errors()]) from None
+        raise InputError([pydantic_problem(doc, err, _MODELS) for err in e.errors()]) from None
     problems = _cross_checks(spec, doc)
     if problems:
         raise InputError(problems)
@@ -144,21 +144,3 @@ def _cross_checks(spec: TableSpec, doc: Document) -> list[Problem]:
     if spec.value in spec.keys:
         problems.append(doc.problem("value", f"'{spec.value}' is also a row or column key; expected a value column"))
     return problems
-
-
-def _problem(doc: Document, err: Any) -> Problem:
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    key_path = join_key(*loc)
-    if err["type"] == "extra_forbidden":
-        parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
-        allowed = list(_MODELS[parent].model_fields) if parent in _MODELS else []
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        message = "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
-        message += f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        return doc.problem(key_path, message)
-    if err["type"] == "missing":
-        return doc.problem(key_path, "required key is missing")
-    message = err["msg"].removeprefix("Value error, ")
-    if "input" in err and err["type"] != "value_error":
-        message += f" (got {err['input']!r})"
-    return doc.problem(key_path, message)
