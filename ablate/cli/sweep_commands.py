@@ -180,6 +180,7 @@ def _dry_run(p, sweep, settings, console: Console) -> None:
 
     console.print(plan_table(p))
     todo = p.runs
+    sweep.check_frozen(p)
     if sweep.exists():
         states = {
             s.run.id: s.state

@@ -36,6 +36,7 @@ class SourceConfig:
     split_seed: int = 0
     environment_state: bool = False  # also serve `observation.environment_state` (low-dimensional scenes)
     images: bool = False  # also serve the described cameras (decoded by LeRobotDataset, per sample)
+    max_episodes: int | None = None  # train split only: keep this many of its episodes (a seeded subset)
 
 
 class EmbodimentSource:
@@ -53,7 +54,12 @@ class EmbodimentSource:
         except KeyError as e:
             raise DatasetError(f"dataset {self.name}: {e.args[0]}") from None
         full = LeRobotDataset(f"ablate/{self.name}", root=root)
-        self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed)
+        self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed, cfg.max_episodes)
+        if cfg.max_episodes is not None and len(self.episodes) < cfg.max_episodes:
+            raise DatasetError(
+                f"dataset {self.name}: {cfg.max_episodes} training episodes asked for (data.target_episodes), "
+                f"but its train split has {len(self.episodes)}"
+            )
         self.dataset = (
             full if cfg.split == "all" else LeRobotDataset(f"ablate/{self.name}", root=root, episodes=self.episodes)
         )
@@ -200,14 +206,15 @@ class EmbodimentSource:
         return out
 
 
-def _split(n_episodes: int, split: str, val_fraction: float, seed: int) -> list[int]:
+def _split(n_episodes: int, split: str, val_fraction: float, seed: int, cap: int | None = None) -> list[int]:
     if split not in ("train", "val", "all"):
         raise ValueError(f"split must be train, val or all, got {split!r}")
     order = np.random.default_rng(seed).permutation(n_episodes)
     n_val = round(val_fraction * n_episodes) if n_episodes > 1 else 0
     n_val = min(max(n_val, 1 if val_fraction > 0 and n_episodes > 1 else 0), n_episodes - 1)
     chosen = {"train": order[n_val:], "val": order[:n_val], "all": order}[split]
-    return sorted(int(e) for e in chosen)
+    # The cap keeps a prefix of the seeded order: 5 episodes are a subset of 10, whatever the cap.
+    return sorted(int(e) for e in chosen[:cap])
 
 
 def _first(episode: np.ndarray) -> np.ndarray:

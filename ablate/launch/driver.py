@@ -40,7 +40,9 @@ def launch_sweep(
     wait: bool = False,
 ) -> list[RunStatus]:
     sweep.check_compatible(plan)
+    sweep.check_frozen(plan)
     sweep.write(plan, tracking_uri)
+    sweep.freeze(plan)
     _register_in_mlflow(plan, sweep, tracking_uri, console)
     dirs = [sweep.run_dir(r.id) for r in plan.runs]
     statuses = run_statuses(dirs)

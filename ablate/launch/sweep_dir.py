@@ -5,6 +5,7 @@
 <sweep>/mlflow.db        default tracking store (sqlite)
 <sweep>/submitit/        scheduler logs
 <sweep>/runs/<run id>/   run.json, ledger.json, state.json, launch.json, checkpoints/
+<sweep>/preregistration.json   with hypotheses: the frozen spec content, its hash and the run ids (first launch)
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from ablate import atomic
 from ablate.budget.ledger import Ledger
 from ablate.errors import InputError
 from ablate.jobs.contract import RUN_FILE, Run
+from ablate.spec.hypotheses import content_hash, frozen_content
 from ablate.spec.plan import Plan
 
-MANIFEST = "manifest.json"
+MANIFEST, PREREGISTRATION = "manifest.json", "preregistration.json"
 
 
 class SweepDir:
@@ -59,6 +61,59 @@ class SweepDir:
                     f"run {run.name} already exists in {self.root} with a different budget; "
                     "give the sweep a new name (or --out) instead of changing the budget under it",
                 )
+
+    def preregistration(self) -> dict[str, Any] | None:
+        return atomic.read_json(self.root / PREREGISTRATION)
+
+    def check_frozen(self, plan: Plan) -> None:
+        """A sweep whose spec declared hypotheses is frozen at its first launch: an edited spec (hypotheses, arms,
+        seeds, budget, evaluation) or recipe is refused, and so are hypotheses added after the start."""
+        record = self.preregistration()
+        if record is None:
+            if plan.spec.hypotheses is not None and self.exists():
+                started = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.manifest().get("written", 0)))
+                raise InputError.single(
+                    plan.spec_path,
+                    "hypotheses",
+                    f"the sweep in {self.root} started ({started}) without hypotheses; hypotheses are pre-registered "
+                    "before the first run. Start a new sweep (a new name or --out) to test them as confirmatory",
+                )
+            return
+        frozen, now = record["content"], frozen_content(plan.spec)
+        changed = sorted(k for k in set(frozen) | set(now) if frozen.get(k) != now.get(k))
+        if changed:
+            raise InputError.single(
+                plan.spec_path,
+                changed[0],
+                f"the spec was frozen with its hypotheses when the sweep started ({record['frozen_at']}, sha256 "
+                f"{record['content_hash'][:12]}); {', '.join(changed)} changed since. Pre-registered sweeps cannot "
+                "be edited: revert the change, or start a new sweep (a new name or --out)",
+            )
+        gone = sorted(set(record["runs"]) - {r.id for r in plan.runs})
+        if gone:
+            raise InputError.single(
+                plan.spec_path,
+                "recipe",
+                f"the runs' resolved configs changed since the sweep was frozen ({record['frozen_at']}): "
+                f"{len(gone)} frozen run(s) are no longer planned, e.g. {gone[0]} (an edited recipe?). "
+                "Revert the change, or start a new sweep",
+            )
+
+    def freeze(self, plan: Plan) -> None:
+        if plan.spec.hypotheses is None or self.preregistration() is not None:
+            return
+        content = frozen_content(plan.spec)
+        atomic.write_json(
+            self.root / PREREGISTRATION,
+            {
+                "frozen_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "spec": str(plan.spec_path),
+                "content_hash": content_hash(content),
+                "content": content,
+                "hypotheses": content["hypotheses"],
+                "runs": [r.id for r in plan.runs],
+            },
+        )
 
     def write(self, plan: Plan, tracking_uri: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from ablate.budget.matching import BudgetError, StageBudget, matched_quantity, p
 from ablate.errors import InputError, Problem, join_key
 from ablate.spec.factors import Override, make_override, parse_factors
 from ablate.spec.grid import Combination, expand_grid
+from ablate.spec.hypotheses import hypothesis_problems
 from ablate.spec.recipes import RecipeTree, hydra_overrides
 from ablate.spec.schema import SweepSpec, validate_spec
 from ablate.spec.yaml_lines import Document, load_yaml
@@ -142,6 +143,9 @@ def make_plan(spec_path: str | Path) -> Plan:
             make_override("eval.trials", spec.evaluate.trials, "evaluate.trials", tree.is_group),
         ]
     arms = _resolve_arms(combos, shared, tree, spec, doc)
+    problems = hypothesis_problems(spec, factors, arms, doc)
+    if problems:
+        raise InputError(problems)
     _check_matched(arms, spec, doc)
     _check_job_kinds(arms, spec, doc)
     runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in spec.seeds]

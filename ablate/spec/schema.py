@@ -90,6 +90,56 @@ class ReportSpec(_Strict):
     resamples: int = Field(10_000, ge=100)
 
 
+FACTOR_LEVEL = r"^[^=]+=[^=]+$"
+ALTERNATIVES = ("greater", "less", "two-sided", "non-inferior")
+
+
+class HypothesisSpec(_Strict):
+    """One pre-registered comparison: `arm` against `baseline` (levels of one factor), the other factors held at
+    `where` (those not named are strata), on `targets` (default: every evaluated target)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    arm: str = Field(pattern=FACTOR_LEVEL)  # FACTOR=LEVEL, e.g. mixture=pooled
+    baseline: str = Field(pattern=FACTOR_LEVEL)  # FACTOR=LEVEL of the same factor
+    where: dict[str, LevelRef] = {}
+    targets: list[str] | None = Field(None, min_length=1)  # ROBOT/TASK, e.g. IIWA/lift
+    alternative: Literal["greater", "less", "two-sided", "non-inferior"]  # on the arm's success rate
+    margin: float | None = Field(None, gt=0, lt=1)  # non-inferior: Δ > −margin
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _margin_with_non_inferiority(self) -> HypothesisSpec:
+        if (self.alternative == "non-inferior") != (self.margin is not None):
+            raise ValueError("a margin goes with alternative: non-inferior, and only with it")
+        if self.arm.split("=")[0] != self.baseline.split("=")[0]:
+            raise ValueError(f"arm ({self.arm}) and baseline ({self.baseline}) must be levels of the same factor")
+        return self
+
+    @field_validator("targets")
+    @classmethod
+    def _robot_slash_task(cls, targets: list[str] | None) -> list[str] | None:
+        bad = [t for t in targets or [] if t.count("/") != 1]
+        if bad:
+            raise ValueError(f"targets are ROBOT/TASK, e.g. IIWA/lift (not {', '.join(bad)})")
+        return targets
+
+
+class HypothesesSpec(_Strict):
+    """Declared before the sweep starts and frozen with it: the report tests exactly these as confirmatory."""
+
+    correction: Literal["holm", "bh", "none"] = "holm"  # across the hypotheses
+    tests: list[HypothesisSpec] = Field(min_length=1)
+
+    @field_validator("tests")
+    @classmethod
+    def _unique_names(cls, tests: list[HypothesisSpec]) -> list[HypothesisSpec]:
+        names = [t.name for t in tests]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"hypothesis names must be distinct (repeated: {', '.join(dupes)})")
+        return tests
+
+
 class SweepSpec(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
@@ -102,6 +152,7 @@ class SweepSpec(_Strict):
     evaluate: EvaluateSpec | None = None
     launcher: LauncherSpec = LauncherSpec()
     report: ReportSpec | None = None
+    hypotheses: HypothesesSpec | None = None
 
     @field_validator("seeds")
     @classmethod
@@ -120,6 +171,8 @@ _MODELS: dict[str, type[BaseModel]] = {
     "evaluate.targets": TargetSpec,
     "launcher": LauncherSpec,
     "report": ReportSpec,
+    "hypotheses": HypothesesSpec,
+    "hypotheses.tests": HypothesisSpec,
 }
 
 

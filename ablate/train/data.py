@@ -4,7 +4,12 @@ pretrain on the pool, post-train on the target robot).
 - `data.root`: the folder holding one LeRobot dataset per (robot, task), relative to the working directory the
   run was launched from; `data.task` picks `<root>/<Robot>_<task>` for a robot-name mixture key (a key that is
   a dataset folder name is used as is).
-- `data.mixture`: {robot or dataset: weight}, or `proportional` / `temperature` over `data.robots`.
+- `data.mixture`: {robot or dataset: weight}, or `proportional` / `temperature` over `data.robots`. The key
+  `target` stands for `data.target`, the robot a study post-trains and evaluates on, so one mixture level
+  (`target_only: {target: 1.0}`) serves every target of a study.
+- `data.target_episodes`: train on only this many of the target's training episodes (a seeded subset; the
+  few-demonstration regime of the papers' post-training). Its validation episodes and the other robots' data
+  are unchanged; its normalisation statistics come from the same subset, in training and evaluation alike.
 - `data.testbed`: when set, missing testbed datasets are generated first (`ablate testbed make`), under a file
   lock, so parallel runs of a sweep generate each dataset once.
 """
@@ -27,21 +32,51 @@ def frame_of(data: dict[str, Any]) -> Frame:
     return Frame(data["action_frame"], data.get("rotation", "axis_angle"))
 
 
+TARGET_KEY = "target"
+
+
+def resolve_key(data: dict[str, Any], key: str) -> str:
+    """A mixture key as a robot or dataset name: `target` is `data.target`."""
+    if key != TARGET_KEY:
+        return key
+    if not data.get("target"):
+        raise DatasetError("data.mixture uses the key 'target', but data.target (the target robot) is not set")
+    return str(data["target"])
+
+
 def dataset_path(data: dict[str, Any], key: str) -> Path:
-    root = Path(data["root"])
+    key, root = resolve_key(data, key), Path(data["root"])
     return root / key if (root / key).is_dir() else root / f"{key}_{data['task']}"
 
 
 def mixture_of(data: dict[str, Any], stage: dict[str, Any] | None = None) -> tuple[list[str], dict | str]:
     """(dataset keys, weights) of a stage: the stage's own `mixture` when it has one, else `data.mixture`."""
     mixture = (stage or {}).get("mixture") or data["mixture"]
+    keys = list(mixture) if isinstance(mixture, dict) else list(data["robots"])
+    names = [_name(data, k) for k in keys]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DatasetError(
+            f"mixture {dict(mixture) if isinstance(mixture, dict) else keys} names dataset(s) {', '.join(repeated)} "
+            f"twice (data.target is {data.get('target')!r}); list each robot once"
+        )
     if isinstance(mixture, dict):
-        return list(mixture), {_name(data, k): float(w) for k, w in mixture.items()}
-    return list(data["robots"]), mixture
+        return keys, {_name(data, k): float(w) for k, w in mixture.items()}
+    return keys, mixture
 
 
 def _name(data: dict[str, Any], key: str) -> str:
     return dataset_path(data, key).name
+
+
+def _episode_cap(data: dict[str, Any], path: Path, split: str) -> int | None:
+    """`data.target_episodes` limits the target robot's training split (few demonstrations)."""
+    cap = data.get("target_episodes")
+    if cap is None or split != "train" or not data.get("target") or path != dataset_path(data, TARGET_KEY):
+        return None
+    if int(cap) < 1:
+        raise DatasetError(f"data.target_episodes must be at least 1, got {cap}")
+    return int(cap)
 
 
 def source_config(data: dict[str, Any], path: Path, split: str, images: bool) -> SourceConfig:
@@ -55,6 +90,7 @@ def source_config(data: dict[str, Any], path: Path, split: str, images: bool) ->
         split_seed=int(data.get("split_seed", 0)),
         environment_state=bool(data.get("environment_state", False)),
         images=images,
+        max_episodes=_episode_cap(data, path, split),
     )
 
 
@@ -84,6 +120,7 @@ def all_dataset_keys(config: dict[str, Any]) -> list[str]:
         for k in mixture_of(data, stage)[0]:
             if k not in keys:
                 keys.append(k)
+    keys = [resolve_key(data, k) for k in keys]
     for target in (config.get("eval") or {}).get("targets") or []:
         if target["robot"] not in keys:
             keys.append(target["robot"])
