@@ -87,14 +87,37 @@ def report(
     )
     start = time.perf_counter()
     result = analyse(table, design, options, source=str(trials))
+    add_confirmatory(result, table, trials, options)
     from ablate.report.write import write_report
 
     paths = write_report(result, out, title or f"ablate report: {trials.name}")
+    if result.get("confirmatory"):
+        typer.echo("confirmatory (pre-registered):")
+        for line in result["confirmatory"]["verdicts"]:
+            typer.echo(f"- {line}")
+        typer.echo("exploratory:")
     for line in result["verdicts"]:
         typer.echo(f"- {line}")
     typer.echo(f"{len(result['comparisons'])} comparison(s) in {time.perf_counter() - start:.1f} s; wrote:")
     for path in paths:
         typer.echo(f"  {path}")
+
+
+def add_confirmatory(result: dict, table, source: Path, options) -> None:
+    """A sweep directory whose spec pre-registered hypotheses (`preregistration.json`, frozen at its first launch):
+    test exactly those, as declared, and mark the rest of the report exploratory."""
+    from ablate import atomic
+
+    record = atomic.read_json(Path(source) / "preregistration.json") if Path(source).is_dir() else None
+    if record is None:
+        return
+    from ablate.stats.confirmatory import test_hypotheses
+
+    factors = list(record["content"].get("factors") or {})
+    result["preregistration"] = {k: record[k] for k in ("frozen_at", "content_hash", "spec")}
+    result["confirmatory"] = test_hypotheses(
+        table, record["hypotheses"], factors, options.resamples, options.level, options.seed, str(source)
+    )
 
 
 def _read(path: Path):

@@ -92,7 +92,7 @@ def run(
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(sweep.root)
     statuses = launch_sweep(p, sweep, settings, uri, console, wait=wait)
     console.print(status_table(statuses))
-    table = _current_trials(sweep.root, {r.id for r in p.runs})
+    table = _current_trials(sweep.root)
     trials = _success_summary(table, sweep.root, list(p.spec.factors), console)
     report = (
         _report(p.spec, table, sweep.root, console) if trials and not any(s.state == "failed" for s in statuses) else ""
@@ -103,15 +103,13 @@ def run(
         raise typer.Exit(1)
 
 
-def _current_trials(root: Path, run_ids: set[str]):
-    """The sweep's trial rows of this plan's runs. A sweep dir keeps the runs of an earlier version of its spec (a
-    changed recipe gives new run ids); their rows must not be pooled with this plan's as extra seeds."""
+def _current_trials(root: Path):
+    """The sweep's trial rows of the runs its manifest (this plan) lists."""
     from ablate.evaluate.trial_table import TRIALS_DIR, read_trials
 
     if not any((root / TRIALS_DIR).glob("*.parquet")):
         return None
-    table = read_trials(root)
-    return table[table["run"].isin(run_ids)]
+    return read_trials(root)
 
 
 def _success_summary(table, root: Path, factors: list[str], console) -> str:
@@ -133,21 +131,34 @@ def _success_summary(table, root: Path, factors: list[str], console) -> str:
 
 
 def _report(spec, table, root: Path, console) -> str:
-    """The spec's `report:` step: the statistics of the sweep's trial table; returns the report's path line."""
-    if spec.report is None:
+    """The spec's `report:` step, and its pre-registered hypotheses: the statistics of the sweep's trial table;
+    returns the report's path line. Without a `report:` block the exploratory part compares against the first
+    hypothesis's baseline."""
+    if spec.report is None and spec.hypotheses is None:
         return ""
+    from ablate.cli.report_commands import add_confirmatory
     from ablate.report.write import write_report
     from ablate.stats.analysis import Options, analyse
     from ablate.stats.counts import Design
 
-    factor, level = spec.report.baseline.split("=")
-    strata = tuple(f for f in spec.factors if f != factor and f in table.columns and f not in spec.report.by)
-    design = Design(column=factor, baseline=level, strata=strata, by=tuple(spec.report.by))
-    options = Options(margin=spec.report.margin, resamples=spec.report.resamples)
+    baseline = spec.report.baseline if spec.report else spec.hypotheses.tests[0].baseline
+    by = tuple(spec.report.by) if spec.report else ()
+    factor, level = baseline.split("=")
+    strata = tuple(f for f in spec.factors if f != factor and f in table.columns and f not in by)
+    design = Design(column=factor, baseline=level, strata=strata, by=by)
+    options = Options(
+        margin=spec.report.margin if spec.report else None, resamples=spec.report.resamples if spec.report else 10_000
+    )
     result = analyse(table, design, options, source=str(root / "trials"))
+    add_confirmatory(result, table, root, options)
     out = root / "report"
     write_report(result, out, f"{spec.name}: {spec.description or 'sweep report'}")
-    console.print("[bold]verdicts[/bold] (ablate report; methods in report.md):")
+    if result.get("confirmatory"):
+        console.print("[bold]confirmatory verdicts[/bold] (pre-registered; frozen with the spec):")
+        for line in result["confirmatory"]["verdicts"]:
+            console.print(f"  - {line}", highlight=False, markup=False)
+    label = "exploratory verdicts" if result.get("confirmatory") else "verdicts"
+    console.print(f"[bold]{label}[/bold] (ablate report; methods in report.md):")
     for line in result["verdicts"]:
         console.print(f"  - {line}", highlight=False, markup=False)  # labels hold [factor=level]
     return f"\nreport:    {out / 'report.html'} (also report.md, tables.tex, results.json)"

@@ -6,6 +6,7 @@ writers apart and a re-evaluated run replacing, never duplicating, its rows."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -24,10 +25,17 @@ def write_run_trials(rows: list[dict], work_dir: Path) -> pd.DataFrame:
 
 
 def read_trials(path: str | Path) -> pd.DataFrame:
-    """A trial table from a parquet/CSV file, a folder of parquet parts, or a sweep directory."""
+    """A trial table from a parquet/CSV file, a folder of parquet parts, or a sweep directory. From a sweep
+    directory, only the rows of the runs its manifest plans: the folder keeps the parts of runs that an earlier
+    version of the spec planned (a changed recipe gives new run ids), which are not extra seeds of this one."""
     path = Path(path)
     if path.is_dir() and (path / TRIALS_DIR).is_dir():
-        path = path / TRIALS_DIR
+        table = pd.read_parquet(path / TRIALS_DIR)
+        manifest = path / "manifest.json"
+        if manifest.is_file():
+            planned = {r["id"] for r in json.loads(manifest.read_text())["runs"]}
+            table = table[table["run"].isin(planned)].reset_index(drop=True)
+        return table
     if path.suffix == ".csv":
         # Identifiers stay text: task "001" is not the number 1.
         return pd.read_csv(path, dtype={c: str for c in ("sweep", "arm", "run", "embodiment", "task")})

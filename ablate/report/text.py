@@ -124,3 +124,29 @@ def markdown_table(head: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(r) + " |" for r in esc]
     lines.insert(1, "|" + "|".join("---" for _ in head) + "|")
     return "\n".join(lines)
+
+
+def confirmatory_rows(confirmatory: dict) -> tuple[list[str], list[list[str]]]:
+    head = ["hypothesis", "claim", "tables", "mean Δ [95% CI]", "test", "p", "adjusted p", "α", "verdict"]
+    rows = []
+    for h in confirmatory["hypotheses"]:
+        if h["test"] is None:
+            rows.append([h["name"], h["statement"], "0", "-", "-", "-", "-", f"{h['alpha']:g}", "not tested"])
+            continue
+        e, t = h["effect"], h["test"]
+        known = e["ci"][0] is not None and not math.isnan(e["ci"][0])
+        ci = f" [{signed(e['ci'][0])}, {signed(e['ci'][1])}]" if known else ""
+        rows.append(
+            [
+                h["name"],
+                h["statement"],
+                str(len(h["tables"])),
+                signed(e["estimate"]) + ci,
+                f"{t['method']}, {t['alternative']}",
+                p(t["p"]),
+                p(t["p_adjusted"]),
+                f"{h['alpha']:g}",
+                "supported" if h["supported"] else "not supported",
+            ]
+        )
+    return head, rows

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from ablate.atomic import write_text
 from ablate.report import figures
-from ablate.report.text import delta_rows, markdown_table, pooled_rows, progress_rows, rates_rows
+from ablate.report.text import (
+    confirmatory_rows,
+    delta_rows,
+    markdown_table,
+    pooled_rows,
+    progress_rows,
+    rates_rows,
+)
 
 FILES = ("results.json", "report.md", "tables.tex", "report.html")
 
@@ -34,7 +41,10 @@ def write_report(result: dict, out: Path, title: str) -> list[Path]:
 def _sections(result: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(heading, header, rows) for every table, in report order."""
     margin = result["options"]["margin"]
-    out = [("Success rates per target", *rates_rows(result))]
+    out = []
+    if result.get("confirmatory"):
+        out.append(("Confirmatory: pre-registered hypotheses", *confirmatory_rows(result["confirmatory"])))
+    out.append(("Success rates per target", *rates_rows(result)))
     for c in result["comparisons"]:
         out.append((f"{c['label']}: transfer deltas per target", *delta_rows(c, margin)))
         out.append((f"{c['label']}: pooled over targets", *pooled_rows(c)))
@@ -55,9 +65,32 @@ def _method_lines(result: dict) -> list[str]:
     return lines
 
 
+def _verdict_blocks(result: dict) -> list[tuple[str, list[str], str]]:
+    """(heading, verdicts, note): the pre-registered hypotheses first, when the sweep declared any; everything
+    else is then exploratory."""
+    conf = result.get("confirmatory")
+    if not conf:
+        return [("Verdicts", result["verdicts"], "")]
+    frozen = result.get("preregistration") or {}
+    note = (
+        f"Declared in the spec and frozen when the sweep started ({frozen.get('frozen_at', '?')}, spec sha256 "
+        f"{str(frozen.get('content_hash', '?'))[:12]}). {conf['correction']}. {conf['method']}"
+    )
+    exploratory = (
+        "Not pre-registered: every comparison below was chosen with the data in view or is one of many; read these as "
+        "exploratory, whatever their p-values."
+    )
+    return [
+        ("Confirmatory verdicts (pre-registered)", conf["verdicts"], note),
+        ("Exploratory verdicts", result["verdicts"], exploratory),
+    ]
+
+
 def _markdown(result: dict, title: str, sections) -> str:
-    parts = [f"# {title}", "", f"Source: `{result['source']}`", "", "## Verdicts", ""]
-    parts += [f"- {v}" for v in result["verdicts"]] + ["", "## Methods", ""]
+    parts = [f"# {title}", "", f"Source: `{result['source']}`", ""]
+    for heading, verdicts, note in _verdict_blocks(result):
+        parts += [f"## {heading}", ""] + ([note, ""] if note else []) + [f"- {v}" for v in verdicts] + [""]
+    parts += ["## Methods", ""]
     parts += [f"- {line}" for line in _method_lines(result)] + [""]
     for heading, head, rows in sections:
         parts += [f"## {heading}", "", markdown_table(head, rows), ""]
@@ -114,9 +147,11 @@ def _html(result: dict, title: str, sections) -> str:
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{e(title)}</h1>",
         f"<p>Source: <code>{e(result['source'])}</code></p>",
-        "<h2>Verdicts</h2><ul>",
     ]
-    parts += [f"<li>{e(v)}</li>" for v in result["verdicts"]] + ["</ul>", "<h2>Figures</h2>"]
+    for heading, verdicts, note in _verdict_blocks(result):
+        parts += [f"<h2>{e(heading)}</h2>"] + ([f"<p>{e(note)}</p>"] if note else []) + ["<ul>"]
+        parts += [f"<li>{e(v)}</li>" for v in verdicts] + ["</ul>"]
+    parts.append("<h2>Figures</h2>")
     if result["comparisons"]:
         for name, svg in (("forest", figures.forest(result)), ("heatmap", figures.heatmap(result))):
             parts.append(f"<figure id='{name}'>{svg}</figure>")

@@ -57,7 +57,9 @@ def hypothesis_problems(spec: SweepSpec, factors: list[Factor], arms: list[Arm],
         base = h.baseline.split("=")[1]
         if factor not in by_name:
             problems.append(
-                doc.problem(join_key(path, "arm"), f"'{factor}' is not a factor of this spec; factors: {', '.join(by_name)}")
+                doc.problem(
+                    join_key(path, "arm"), f"'{factor}' is not a factor of this spec; factors: {', '.join(by_name)}"
+                )
             )
             continue
         for key, lv in (("arm", level), ("baseline", base)):
@@ -79,7 +81,8 @@ def hypothesis_problems(spec: SweepSpec, factors: list[Factor], arms: list[Arm],
             if t not in targets:
                 problems.append(
                     doc.problem(
-                        join_key(path, "targets", j), f"'{t}' is not evaluated by any arm; evaluated: {', '.join(targets)}"
+                        join_key(path, "targets", j),
+                        f"'{t}' is not evaluated by any arm; evaluated: {', '.join(targets)}",
                     )
                 )
         if not problems and not _paired_arms(h, arms):

@@ -170,7 +170,7 @@ def _compare(part: pd.DataFrame, design: Design, level: str, where: dict, o: Opt
     significance.adjust([g["cmh"] for g in groups], o.correction, "groups")
     overall = _pooled(a, b, pa, pb, list(range(len(rows))), boot, o) if design.by else None
     label = f"{level} vs {design.baseline}" + (f" [{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else "")
-    return _plain(
+    return plain(
         {
             "label": label,
             "level": level,
@@ -234,14 +234,14 @@ def _interval(i: proportions.Interval) -> dict:
     return {"estimate": i.estimate, "ci": [i.low, i.high], "method": i.method, "level": i.level}
 
 
-def _plain(x):
+def plain(x):
     """Tests to dicts, numpy scalars to Python: results.json is plain JSON."""
     if isinstance(x, significance.Outcome):
-        return _plain(asdict(x))
+        return plain(asdict(x))
     if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
+        return {k: plain(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
-        return [_plain(v) for v in x]
+        return [plain(v) for v in x]
     if isinstance(x, np.generic):
         return x.item()
     return x

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from ablate.stats.significance import Outcome, adjust, cmh, exact_test, non_inferiority
+from ablate.stats.significance import Outcome, adjust, cmh, cmh_directional, exact_test, non_inferiority
 
 
 def test_boschloo_matches_the_published_example():
@@ -98,3 +98,17 @@ def test_breslow_day_when_the_pooled_odds_ratio_is_exactly_one():
     assert pooled.odds_ratio == pytest.approx(1.0)
     assert pooled.breslow_day.statistic == pytest.approx(6.6667, abs=1e-4)
     assert pooled.breslow_day.p == pytest.approx(0.00982, abs=1e-5)
+
+
+def test_one_sided_cmh_follows_r():
+    # R's mantelhaen.test with alternative = "greater" | "less" on a 2×2×K table takes z = sign(Δ)·√X² and a
+    # normal tail (two-sided: the χ² tail). On the example above X² = 11.885 with Δ > 0 (arm better), so
+    # greater: pnorm(√11.885, lower.tail = FALSE) = 0.0002829, less: 1 − that.
+    tables = _strata([[[20, 10], [14, 24]], [[15, 3], [12, 15]], [[3, 3], [2, 2]], [[12, 7], [3, 5]], [[1, 3], [0, 2]]])
+    two = cmh_directional(tables, "two-sided")
+    greater, less = cmh_directional(tables, "greater"), cmh_directional(tables, "less")
+    assert two.statistic == pytest.approx(11.8852, abs=1e-4) and two.p == pytest.approx(0.0005658, rel=1e-3)
+    assert greater.p == pytest.approx(0.0002829, rel=1e-3) and greater.alternative == "arm > baseline"
+    assert less.p == pytest.approx(1 - 0.0002829, rel=1e-6)
+    swapped = [(s0, n0, s1, n1) for s1, n1, s0, n0 in tables]  # baseline and arm exchanged: the sides swap
+    assert cmh_directional(swapped, "less").p == pytest.approx(greater.p)
