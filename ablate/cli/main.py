@@ -13,6 +13,7 @@ from ablate.cli import (
     table_commands,
     testbed_commands,
     train_commands,
+    tune_commands,
 )
 from ablate.errors import InputError
 
@@ -29,6 +30,7 @@ sweep_commands.register(app)
 table_commands.register(app)
 testbed_commands.register(app)
 train_commands.register(app)
+tune_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -83,9 +83,38 @@ def run(
     settings = _launcher_settings(p, launcher, parallel)
     sweep = SweepDir(out or Path("sweeps") / p.spec.name)
     console = Console()
+    if p.spec.tune is not None:
+        from ablate.tune.driver import read_best
+
+        if dry_run and read_best(sweep.root) is None:
+            console.print("[yellow]not tuned yet: the arms below carry the recipe's values (see `ablate tune`)[/]")
+        else:
+            p = tuned_plan(p, sweep)
     if dry_run:
         _dry_run(p, sweep, settings, console)
         return
+    launch_and_report(p, sweep, settings, tracking_uri, console, wait)
+
+
+def tuned_plan(p, sweep):
+    """A spec with a `tune:` block runs its arms with their tuned values (from `ablate tune`)."""
+    from ablate.tune.driver import final_plan, read_best
+
+    best = read_best(sweep.root)
+    missing = [a.name for a in p.arms if not (best and best["arms"].get(a.name, {}).get("params"))]
+    if missing:
+        raise InputError.single(
+            p.spec_path,
+            "tune",
+            f"this spec tunes its arms first, and arm(s) {', '.join(missing[:3])} have no tuned values in "
+            f"{sweep.root / 'tune' / 'best.json'}: run `ablate tune {p.spec_path}` "
+            "(it tunes, then runs the comparison)",
+        )
+    return final_plan(p, best)
+
+
+def launch_and_report(p, sweep, settings, tracking_uri: str | None, console: Console, wait: bool = False) -> None:
+    """Launch (or resume) the plan's runs, print their table, success per arm and the report; exit 1 on failures."""
     from ablate.launch.driver import launch_sweep
     from ablate.track.mlflow_runs import default_tracking_uri
 

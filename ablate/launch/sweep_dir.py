@@ -99,19 +99,23 @@ class SweepDir:
                 "Revert the change, or start a new sweep",
             )
 
-    def freeze(self, plan: Plan) -> None:
-        if plan.spec.hypotheses is None or self.preregistration() is not None:
+    def freeze(self, plan: Plan, with_runs: bool = True) -> None:
+        """Write the pre-registration at the first launch (or at `ablate tune`'s start, without run ids: the
+        tuned arms are not known yet; the final launch adds them)."""
+        record = self.preregistration()
+        if plan.spec.hypotheses is None or (record is not None and (record["runs"] or not with_runs)):
             return
         content = frozen_content(plan.spec)
+        self.root.mkdir(parents=True, exist_ok=True)
         atomic.write_json(
             self.root / PREREGISTRATION,
             {
-                "frozen_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "frozen_at": record["frozen_at"] if record else time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "spec": str(plan.spec_path),
                 "content_hash": content_hash(content),
                 "content": content,
                 "hypotheses": content["hypotheses"],
-                "runs": [r.id for r in plan.runs],
+                "runs": [r.id for r in plan.runs] if with_runs else [],
             },
         )
 

@@ -17,7 +17,7 @@ from ablate.spec.factors import Override, make_override, parse_factors
 from ablate.spec.grid import Combination, expand_grid
 from ablate.spec.hypotheses import hypothesis_problems
 from ablate.spec.recipes import RecipeTree, hydra_overrides
-from ablate.spec.schema import SweepSpec, validate_spec
+from ablate.spec.schema import BudgetSpec, SweepSpec, validate_spec
 from ablate.spec.yaml_lines import Document, load_yaml
 
 MAX_PROBLEMS = 25
@@ -31,6 +31,7 @@ class Arm:
     overrides: list[str]  # Hydra override strings
     config: dict[str, Any] = field(repr=False)
     budget: list[StageBudget] = field(repr=False)
+    sources: tuple[Override, ...] = field(default=(), repr=False)  # the overrides behind `overrides`
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Plan:
     project_root: Path
     arms: list[Arm]
     runs: list[PlannedRun]
+    tree: RecipeTree | None = field(default=None, repr=False)
 
     @property
     def spec_hash(self) -> str:
@@ -149,7 +151,53 @@ def make_plan(spec_path: str | Path) -> Plan:
     _check_matched(arms, spec, doc)
     _check_job_kinds(arms, spec, doc)
     runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in spec.seeds]
-    return Plan(spec, spec_path, spec_path.read_text(), root, arms, runs)
+    if spec.tune is not None:
+        problems = _tune_problems(spec, tree, doc, arms)
+        if problems:
+            raise InputError(problems)
+    return Plan(spec, spec_path, spec_path.read_text(), root, arms, runs, tree)
+
+
+def _tune_problems(spec: SweepSpec, tree: RecipeTree, doc: Document, arms: list[Arm]) -> list[Problem]:
+    """Tuning seeds apart from the final ones; every searched path is a recipe key no factor sets."""
+    tune = spec.tune
+    problems = [
+        doc.problem(f"tune.seeds[{i}]", f"seed {s} is also a final seed: tune on seeds the comparison does not use")
+        for i, s in enumerate(tune.seeds)
+        if s in spec.seeds
+    ]
+    set_by_arms = {o.key for arm in arms for o in arm.sources}
+    for key, dim in tune.space.items():
+        path = join_key("tune.space", key)
+        if key in set_by_arms:
+            problems.append(doc.problem(path, f"'{key}' is set by a factor or override; a tuned path must be free"))
+            continue
+        value = dim.choices[0] if dim.choices is not None else dim.low
+        try:
+            tree.resolve([*arms[0].sources, make_override(key, value, path, tree.is_group)])
+        except InputError as e:
+            problems += e.problems
+    try:
+        plan_stages(arms[0].config, tune.budget)
+    except BudgetError as e:
+        problems.append(doc.problem("tune.budget", str(e)))
+    return problems
+
+
+def with_overrides(plan: Plan, arm: Arm, values: dict[str, Any], budget: BudgetSpec, origin: str) -> Arm:
+    """`arm` with extra config values (a tuning trial's, or an arm's tuned best) and the given budget."""
+    extra = [make_override(k, v, join_key(origin, k), plan.tree.is_group) for k, v in values.items()]
+    sources = [*arm.sources, *extra]
+    config = plan.tree.resolve(sources)
+    return Arm(
+        config_hash(config),
+        arm.name,
+        dict(arm.levels),
+        hydra_overrides(sources),
+        config,
+        plan_stages(config, budget),
+        tuple(sources),
+    )
 
 
 def _resolve_arms(
@@ -181,6 +229,7 @@ def _resolve_arms(
             hydra_overrides(overrides),
             config,
             budget,
+            tuple(overrides),
         )
         if arm.id in by_id:
             problems.append(

@@ -140,6 +140,43 @@ class HypothesesSpec(_Strict):
         return tests
 
 
+class SearchDimension(_Strict):
+    """One config path's search range: `{low, high, log?, step?}` (floats or ints) or `{choices: [...]}`."""
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = Field(None, gt=0)
+    integer: bool = False
+    choices: list[LevelRef] | None = Field(None, min_length=2)
+
+    @model_validator(mode="after")
+    def _range_or_choices(self) -> SearchDimension:
+        if (self.choices is None) == (self.low is None or self.high is None):
+            raise ValueError("expected either low and high (a range) or choices (a list), e.g. {low: 1e-4, high: 1e-2}")
+        if self.choices is None and not self.low < self.high:
+            raise ValueError(f"low must be below high (got {self.low:g} and {self.high:g})")
+        if self.log and self.choices is None and self.low <= 0:
+            raise ValueError("a log-scaled range needs low > 0")
+        return self
+
+
+class TuneSpec(_Strict):
+    """`ablate tune`: one Optuna study per arm over the same space, the same number of trials and the same sampler
+    seed for every arm; each trial is a real run with this (smaller) budget on the tuning seeds."""
+
+    space: dict[str, SearchDimension] = Field(min_length=1)  # config path -> range or choices
+    trials: int = Field(8, ge=1)  # per arm (`--trials` overrides)
+    budget: BudgetSpec  # of one tuning trial
+    seeds: list[int] = Field([1000], min_length=1)  # tuning seeds: disjoint from the final seeds
+    metric: str = "success"  # a value the job returns (success, val_flow_loss, val_loss, …); mean over the seeds
+    direction: Literal["maximize", "minimize"] = "maximize"
+    sampler: Literal["tpe", "random"] = "tpe"
+    sampler_seed: int = 0
+    batch: int = Field(1, ge=1)  # trials asked per arm per round (they run in parallel)
+    storage: str | None = None  # an Optuna RDB URL; default sqlite in <sweep>/tune/
+
+
 class SweepSpec(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
@@ -153,6 +190,7 @@ class SweepSpec(_Strict):
     launcher: LauncherSpec = LauncherSpec()
     report: ReportSpec | None = None
     hypotheses: HypothesesSpec | None = None
+    tune: TuneSpec | None = None
 
     @field_validator("seeds")
     @classmethod
@@ -173,6 +211,8 @@ _MODELS: dict[str, type[BaseModel]] = {
     "report": ReportSpec,
     "hypotheses": HypothesesSpec,
     "hypotheses.tests": HypothesisSpec,
+    "tune": TuneSpec,
+    "tune.budget": BudgetSpec,
 }
 
 

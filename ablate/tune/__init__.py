@@ -1,0 +1,1 @@
+"""Matched hyperparameter tuning: one Optuna study per arm (`ablate tune`)."""
