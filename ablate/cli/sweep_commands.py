@@ -160,28 +160,12 @@ def _success_summary(table, root: Path, factors: list[str], console) -> str:
 
 
 def _report(spec, table, root: Path, console) -> str:
-    """The spec's `report:` step, and its pre-registered hypotheses: the statistics of the sweep's trial table;
-    returns the report's path line. Without a `report:` block the exploratory part compares against the first
-    hypothesis's baseline."""
-    if spec.report is None and spec.hypotheses is None:
-        return ""
-    from ablate.cli.report_commands import add_confirmatory
-    from ablate.report.write import write_report
-    from ablate.stats.analysis import Options, analyse
-    from ablate.stats.counts import Design
+    """The spec's `report:` step and pre-registered hypotheses (`ablate.report.sweep`); returns the path line."""
+    from ablate.report.sweep import REPORT_DIR, sweep_report
 
-    baseline = spec.report.baseline if spec.report else spec.hypotheses.tests[0].baseline
-    by = tuple(spec.report.by) if spec.report else ()
-    factor, level = baseline.split("=")
-    strata = tuple(f for f in spec.factors if f != factor and f in table.columns and f not in by)
-    design = Design(column=factor, baseline=level, strata=strata, by=by)
-    options = Options(
-        margin=spec.report.margin if spec.report else None, resamples=spec.report.resamples if spec.report else 10_000
-    )
-    result = analyse(table, design, options, source=str(root / "trials"))
-    add_confirmatory(result, table, root, options)
-    out = root / "report"
-    write_report(result, out, f"{spec.name}: {spec.description or 'sweep report'}")
+    result = sweep_report(spec, root, table)
+    if result is None:
+        return ""
     if result.get("confirmatory"):
         console.print("[bold]confirmatory verdicts[/bold] (pre-registered; frozen with the spec):")
         for line in result["confirmatory"]["verdicts"]:
@@ -190,6 +174,7 @@ def _report(spec, table, root: Path, console) -> str:
     console.print(f"[bold]{label}[/bold] (ablate report; methods in report.md):")
     for line in result["verdicts"]:
         console.print(f"  - {line}", highlight=False, markup=False)  # labels hold [factor=level]
+    out = root / REPORT_DIR
     return f"\nreport:    {out / 'report.html'} (also report.md, tables.tex, results.json)"
 
 
@@ -215,8 +200,9 @@ def _launcher_settings(p, kind: str | None, parallel: int | None):
 
 
 def _dry_run(p, sweep, settings, console: Console) -> None:
-    from ablate.launch.launchers import sbatch_preview
+    from ablate.launch.launchers import report_sbatch_preview, sbatch_preview
     from ablate.launch.status import DONE, run_statuses
+    from ablate.report.sweep import wants_report
 
     console.print(plan_table(p))
     todo = p.runs
@@ -229,7 +215,9 @@ def _dry_run(p, sweep, settings, console: Console) -> None:
         todo = [r for r in p.runs if states.get(r.id) != DONE and states.get(r.id) not in ("running", "pending")]
     console.print(f"dry run: would launch {len(todo)} of {len(p.runs)} runs on {settings.kind} into {sweep.root}")
     for r in todo:
-        console.print(f"  {r.id}  {r.name}")
+        stages = " + ".join(f"{s.stage} {s.steps if s.steps is not None else s.planned:g}" for s in p.arm(r.arm).budget)
+        unit = "steps" if all(s.steps is not None for s in p.arm(r.arm).budget) else p.spec.budget.unit
+        console.print(f"  {r.id}  {r.name}  ({stages} {unit})")
     if settings.kind == "slurm" and todo:
         console.print(
             f"[bold]sbatch script[/] (profile {settings.profile_path}; one array of {len(todo)} tasks, "
@@ -241,6 +229,14 @@ def _dry_run(p, sweep, settings, console: Console) -> None:
             highlight=False,
             soft_wrap=True,
         )
+        if wants_report(p.spec):
+            console.print("[bold]then the report job[/] (one CPU task; starts when every task of the array has ended):")
+            console.print(
+                report_sbatch_preview(settings, sweep.root / "submitit", p.spec.name),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def status_table(statuses) -> Table:

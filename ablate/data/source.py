@@ -37,6 +37,7 @@ class SourceConfig:
     environment_state: bool = False  # also serve `observation.environment_state` (low-dimensional scenes)
     images: bool = False  # also serve the described cameras (decoded by LeRobotDataset, per sample)
     max_episodes: int | None = None  # train split only: keep this many of its episodes (a seeded subset)
+    joint_only: bool = False  # read as joint-only data: recorded EEF poses ignored, EEF by forward kinematics
 
 
 class EmbodimentSource:
@@ -54,8 +55,9 @@ class EmbodimentSource:
         except KeyError as e:
             raise DatasetError(f"dataset {self.name}: {e.args[0]}") from None
         full = LeRobotDataset(f"ablate/{self.name}", root=root)
-        self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed, cfg.max_episodes)
-        if cfg.max_episodes is not None and len(self.episodes) < cfg.max_episodes:
+        cap = cfg.max_episodes if cfg.split == "train" else None
+        self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed, cap)
+        if cap is not None and len(self.episodes) < cap:
             raise DatasetError(
                 f"dataset {self.name}: {cfg.max_episodes} training episodes asked for (data.target_episodes), "
                 f"but its train split has {len(self.episodes)}"
@@ -105,13 +107,19 @@ class EmbodimentSource:
                 f"dataset {self.name}: the model wants images, but the dataset has no cameras "
                 "(recorded with --no-images?)"
             )
-        return keys + ([d.eef_pose] if d.eef_pose and not self.cfg.frame.is_joint else [])
+        return keys + ([d.eef_pose] if self._recorded_eef else [])
+
+    @property
+    def _recorded_eef(self) -> bool:
+        """EEF-frame labels come from the recorded poses (else from forward kinematics of the joints)."""
+        d = self.description
+        return bool(d.eef_pose) and not self.cfg.frame.is_joint and not self.cfg.joint_only
 
     def _check_columns(self) -> None:
         e, d = self.embodiment, self.description
         action_dim = e.arm_dof + (8 if d.action_layout == "joints_eef_gripper" else 1)
         expected = {d.joint_state: e.arm_dof, d.gripper_state: e.gripper_dims, d.action: action_dim}
-        if d.eef_pose and not self.cfg.frame.is_joint:
+        if self._recorded_eef:
             expected[d.eef_pose] = 7
         for key, dim in expected.items():
             values = self.columns[key]
@@ -129,12 +137,12 @@ class EmbodimentSource:
         joints = self.columns[d.joint_state].astype(np.float64)
         if self.cfg.frame.is_joint:
             return joints, action[:, :dof]
-        if d.eef_pose and d.action_layout == "joints_eef_gripper":
+        if self._recorded_eef and d.action_layout == "joints_eef_gripper":
             return self.columns[d.eef_pose].astype(np.float64), action[:, dof : dof + 7]
         from ablate.data.kinematics import ForwardKinematics
 
         fk = ForwardKinematics(self.embodiment, tuple(d.base_position))
-        current = self.columns[d.eef_pose].astype(np.float64) if d.eef_pose else fk(joints)
+        current = self.columns[d.eef_pose].astype(np.float64) if self._recorded_eef else fk(joints)
         return current, fk(action[:, :dof])
 
     # -- samples ----------------------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from ablate.model.policy import VLAPolicy
 from ablate.train.data import dataset_path, frame_of, source_config
 
 
-def target_stats(config: dict[str, Any], robot: str) -> dict[str, Stats]:
-    """The robot's own normalisation (train split, the run's frame): from its dataset, cached like training's."""
+def target_stats(config: dict[str, Any], robot: str, task: str | None = None) -> dict[str, Stats]:
+    """The robot's own normalisation (train split, the run's frame) from its dataset of the target's task (each
+    dataset is normalised on its own in training), cached like training's."""
     data = config["data"]
-    path = dataset_path(data, robot)
+    path = dataset_path({**data, "task": task or data["task"]}, robot)
     source = EmbodimentSource(source_config(data, path, "train", images=False))
     return source.stats(StatsCache(path.parent / ".stats"))
 
@@ -28,10 +29,18 @@ def target_stats(config: dict[str, Any], robot: str) -> dict[str, Stats]:
 class PolicyAdapter:
     """obs → [H, arm + 1] labels in the frame (what `testbed.runner.run_episode` expects)."""
 
-    def __init__(self, policy: VLAPolicy, config: dict[str, Any], robot: str, instruction: str, device: torch.device):
+    def __init__(
+        self,
+        policy: VLAPolicy,
+        config: dict[str, Any],
+        robot: str,
+        instruction: str,
+        device: torch.device,
+        task: str | None = None,
+    ):
         self.policy, self.device = policy, device
         self.data = config["data"]
-        self.stats = target_stats(config, robot)
+        self.stats = target_stats(config, robot, task)
         self.embodiment = embodiment(robot)
         self.action_dim = frame_of(self.data).arm_dim(self.embodiment.arm_dof) + 1
         self.instruction = instruction
@@ -86,7 +95,7 @@ def evaluate_targets(
             image_size=int((config["data"].get("testbed") or {}).get("image_size", 64)),
             controller=controller_for(frame),
         )
-        adapter = PolicyAdapter(policy, config, robot, testbed_task(task_name).instruction, device)
+        adapter = PolicyAdapter(policy, config, robot, testbed_task(task_name).instruction, device, task_name)
         try:
             for trial in range(int(eval_cfg["trials"])):
                 episode_seed = derived_seed(run_seed, "eval", robot, task_name, trial) % 2**31

@@ -20,10 +20,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ablate import atomic
 from ablate.jobs.contract import Run, record_launch
-from ablate.launch.launchers import LauncherSettings, make_executor, submit
+from ablate.launch.launchers import LauncherSettings, make_executor, submit, submit_report
 from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, RunStatus, run_statuses
 from ablate.launch.sweep_dir import SweepDir
+from ablate.report.sweep import wants_report
 from ablate.spec.plan import Plan
 from ablate.track import mlflow_runs
 
@@ -59,10 +61,13 @@ def launch_sweep(
             jobs = submit(make_executor(settings, folder, plan.spec.name), todo)
             for d, job in zip(todo, jobs, strict=True):
                 record_launch(d, "slurm", job.job_id)
-            console.print(
-                f"submitted {len(jobs)} Slurm job(s): {jobs[0].job_id.split('_')[0]}"
-                f"{'_[0-' + str(len(jobs) - 1) + ']' if len(jobs) > 1 else ''}"
-            )
+            array = jobs[0].job_id.split("_")[0]
+            tasks = f"_[0-{len(jobs) - 1}]" if len(jobs) > 1 else ""
+            console.print(f"submitted {len(jobs)} Slurm job(s): {array}{tasks}")
+            if wants_report(plan.spec):
+                report = submit_report(settings, folder, plan.spec.name, sweep.root, array)
+                atomic.write_json(sweep.root / "report_job.json", {"job_id": report.job_id, "after": array})
+                console.print(f"submitted the report job {report.job_id}: it starts when array {array} has ended")
         if not wait:
             return run_statuses(dirs)
         return _follow(dirs, [], settings, folder, plan, console)

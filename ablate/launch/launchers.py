@@ -53,3 +53,22 @@ def sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str, n_ru
     if n_runs > 1:
         ex.parameters["map_count"] = n_runs  # what submitit itself sets when it submits an array
     return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")
+
+
+def submit_report(settings: LauncherSettings, folder: Path, job_name: str, sweep_root: Path, array_job: str):
+    """The sweep's report job, to start when every task of the run array `array_job` has ended."""
+    import submitit
+
+    from ablate.report.sweep import ReportJob
+
+    ex = submitit.SlurmExecutor(folder=folder / "%j")
+    ex.update_parameters(**settings.profile.report_parameters(job_name, f"afterany:{array_job}"))
+    return ex.submit(ReportJob(), str(sweep_root))
+
+
+def report_sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str) -> str:
+    import submitit
+
+    ex = submitit.SlurmExecutor(folder=folder / "%j")
+    ex.update_parameters(**settings.profile.report_parameters(job_name, "afterany:<ARRAY_JOB_ID>"))
+    return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")

@@ -24,6 +24,7 @@ class SlurmProfile(BaseModel):
     time_min: int = Field(60, ge=1)
     array_parallelism: int = Field(64, ge=1)
     setup: list[str] = []  # shell lines run before the job (module load …)
+    report_partition: str | None = None  # the sweep's report job (CPU only) runs here; default: partition
     additional: dict[str, Any] = {}  # any other sbatch option, e.g. {constraint: a100}
 
     def submitit_parameters(self, job_name: str) -> dict[str, Any]:
@@ -42,6 +43,22 @@ class SlurmProfile(BaseModel):
         }
         if self.gpus:
             params["gpus_per_node"] = self.gpus
+        return {k: v for k, v in params.items() if v is not None}
+
+    def report_parameters(self, job_name: str, dependency: str) -> dict[str, Any]:
+        """The report job: one CPU task, after the run array (`afterany`: it reports failed runs too)."""
+        params: dict[str, Any] = {
+            "job_name": f"{job_name}-report",
+            "partition": self.report_partition or self.partition,
+            "account": self.account,
+            "qos": self.qos,
+            "ntasks_per_node": 1,
+            "cpus_per_task": 2,
+            "mem": "8192MB",
+            "time": 60,
+            "setup": self.setup,
+            "additional_parameters": {"dependency": dependency},
+        }
         return {k: v for k, v in params.items() if v is not None}
 
 

@@ -10,6 +10,8 @@ pretrain on the pool, post-train on the target robot).
 - `data.target_episodes`: train on only this many of the target's training episodes (a seeded subset; the
   few-demonstration regime of the papers' post-training). Its validation episodes and the other robots' data
   are unchanged; its normalisation statistics come from the same subset, in training and evaluation alike.
+- `data.joint_only`: mixture keys read as joint-only data (Rethink-VLA's D4 pool): their recorded EEF poses are
+  ignored and EEF-frame labels come from forward kinematics of the joints, as for a dataset that has none.
 - `data.testbed`: when set, missing testbed datasets are generated first (`ablate testbed make`), under a file
   lock, so parallel runs of a sweep generate each dataset once.
 """
@@ -91,6 +93,7 @@ def source_config(data: dict[str, Any], path: Path, split: str, images: bool) ->
         environment_state=bool(data.get("environment_state", False)),
         images=images,
         max_episodes=_episode_cap(data, path, split),
+        joint_only=any(path == dataset_path(data, k) for k in data.get("joint_only") or []),
     )
 
 
@@ -122,8 +125,13 @@ def all_dataset_keys(config: dict[str, Any]) -> list[str]:
                 keys.append(k)
     keys = [resolve_key(data, k) for k in keys]
     for target in (config.get("eval") or {}).get("targets") or []:
-        if target["robot"] not in keys:
-            keys.append(target["robot"])
+        key = (
+            target["robot"]
+            if target.get("task", data["task"]) == data["task"]
+            else f"{target['robot']}_{target['task']}"
+        )
+        if key not in keys:
+            keys.append(key)
     return keys
 
 
@@ -136,14 +144,16 @@ def ensure_testbed(config: dict[str, Any], log=print) -> None:
     from ablate.data.embodiments import EMBODIMENTS
     from ablate.testbed.experts import EXPERT_VERSION
     from ablate.testbed.record import expert_version, record_dataset
+    from ablate.testbed.tasks import TASKS
 
     root = Path(data["root"])
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root / ".generate.lock"):
         for key in all_dataset_keys(config):
-            path = dataset_path(data, key)
-            if key not in EMBODIMENTS:
+            robot, task_name = _testbed_dataset(key, data["task"])
+            if robot not in EMBODIMENTS or task_name not in TASKS:
                 continue
+            path = root / f"{robot}_{task_name}"
             if path.is_dir():
                 found = expert_version(path)
                 if found not in (None, EXPERT_VERSION):
@@ -155,8 +165,8 @@ def ensure_testbed(config: dict[str, Any], log=print) -> None:
 
             log(f"generating testbed dataset {path.name} ({testbed['episodes']} episodes)…")
             summary = record_dataset(
-                key,
-                data["task"],
+                robot,
+                task_name,
                 int(testbed["episodes"]),
                 root,
                 images=bool(config["model"].get("images", False)),
@@ -164,6 +174,12 @@ def ensure_testbed(config: dict[str, Any], log=print) -> None:
                 seed=int(testbed.get("seed", 0)),
             )
             log(f"  {summary['episodes']} of {summary['attempts']} expert episodes kept, {summary['seconds']:.0f} s")
+
+
+def _testbed_dataset(key: str, default_task: str) -> tuple[str, str]:
+    """(robot, task) a testbed dataset key stands for: `Panda` (the run's data.task) or `Panda_stack`."""
+    robot, _, task_name = key.partition("_")
+    return robot, task_name or default_task
 
 
 @contextmanager

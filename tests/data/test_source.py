@@ -135,3 +135,23 @@ def test_missing_features_and_unknown_embodiments_are_named(testbed_root, tmp_pa
     description.model_copy(update={"embodiment": "Pandaa"}).save(root)
     with pytest.raises(DatasetError, match=r"Panda_lift: unknown embodiment 'Pandaa' \(did you mean 'Panda'\?\)"):
         source(root, "joint_abs", split="all")
+
+
+def test_joint_only_reading_ignores_recorded_poses_and_matches_them_by_kinematics(testbed_root):
+    # Rethink-VLA's D4 pool adds joint-only data: read so, a dataset's EEF labels come from forward kinematics.
+    root = testbed_root / "Panda_lift"
+    recorded, joint_only = source(root, "eef_rel", split="all"), source(root, "eef_rel", split="all", joint_only=True)
+    assert "observation.eef_pose" in recorded.columns and "observation.eef_pose" not in joint_only.columns
+    for i in (0, 25, len(joint_only) - 1):
+        np.testing.assert_allclose(joint_only.sample(i)["actions"], recorded.sample(i)["actions"], atol=1e-4)
+
+
+def test_target_episodes_keep_a_seeded_prefix_of_the_train_split(testbed_root):
+    root = testbed_root / "Panda_lift"
+    full = source(root, split="train", val_fraction=0.2)
+    two, three = (source(root, split="train", val_fraction=0.2, max_episodes=n) for n in (2, 3))
+    assert len(two.episodes) == 2 and set(two.episodes) < set(three.episodes) <= set(full.episodes)
+    validation = source(root, split="val", val_fraction=0.4, max_episodes=1).episodes
+    assert len(validation) == 2  # the cap is for training only
+    with pytest.raises(DatasetError, match="6 training episodes asked for"):
+        source(root, split="train", val_fraction=0.2, max_episodes=6)

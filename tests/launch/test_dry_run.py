@@ -40,3 +40,28 @@ def test_a_profile_with_a_typo_is_bad_input(project):
     assert "typo.yaml:2: gpu: Extra inputs are not permitted" in result.stderr
     unknown = project.cli("run", project.spec(SPEC.replace("gpu-8x", "nope")), "--dry-run")
     assert unknown.code == 2 and "no Slurm profile 'nope'" in unknown.stderr and "local-cluster" in unknown.stderr
+
+
+def test_paper_scale_studies_plan_and_dry_run_with_their_report_job(project):
+    """Every Rethink-VLA study at paper scale: 240k steps (40k VLM frozen + 200k) of batch 256 per run, one array of
+    8-GPU runs, and the report job that waits for the array (afterany)."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    for name in ("action_frame", "mixture", "regularization"):
+        spec = project.root / "experiments" / f"paper_{name}.yaml"
+        shutil.copy(REPO / "experiments" / "rethink_vla" / "paper" / f"{name}.yaml", spec)
+        result = project.cli("run", spec, "--dry-run")
+        assert result.code == 0, result.stderr
+        out = result.stdout
+        runs = {"action_frame": 18, "mixture": 12, "regularization": 12}[name]
+        assert f"would launch {runs} of {runs} runs on slurm" in out
+        assert f"#SBATCH --array=0-{runs - 1}%{min(runs, 16)}" in out and "#SBATCH --gpus-per-node=8" in out
+        assert "(pre 40000 + post 200000 steps)" in out
+        assert (
+            "--dependency='afterany:<ARRAY_JOB_ID>'" in out
+            and f"#SBATCH --job-name=rethink-paper-{name.replace('_', '-')}-report" in out
+        )
+    assert "(main 240000 steps)" in out  # stage 2 only: the same 240k steps in one stage
+    assert not (project.root / "sweeps").exists()

@@ -149,3 +149,12 @@ def test_the_specs_evaluation_is_every_arms(project):
         assert arm.config["eval"]["targets"] == [{"robot": "Panda", "task": "lift"}]
         assert arm.config["eval"]["trials"] == 20
         assert arm.config["data"]["mixture"] in ({"Panda": 1.0}, {"Panda": 1.0, "UR5e": 1.0, "Kinova3": 1.0})
+
+
+@pytest.mark.parametrize(
+    "spec", sorted((REPO / "experiments").rglob("*.yaml")), ids=lambda p: str(p.relative_to(REPO / "experiments"))
+)
+def test_every_shipped_experiment_plans(spec):
+    result = run_cli("plan", spec)
+    assert result.code == 0, result.stderr
+    assert "runs; budget" in result.stdout

@@ -1,0 +1,62 @@
+"""A sweep's own report: its spec's `report:` block and pre-registered hypotheses applied to the trial table of
+the runs its manifest plans, written to `<sweep>/report/`. Called at the end of `ablate run` (local) and by the
+report job that a Slurm launch submits after the run array (`afterany` dependency)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ablate.evaluate.trial_table import TRIALS_DIR, read_trials
+from ablate.spec.schema import SweepSpec
+
+REPORT_DIR = "report"
+
+
+def wants_report(spec: SweepSpec) -> bool:
+    return spec.report is not None or spec.hypotheses is not None
+
+
+def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
+    """The report's result dict (None when the spec asks for none or no trial has been recorded). Without a
+    `report:` block, the exploratory part compares against the first hypothesis's baseline."""
+    if not wants_report(spec):
+        return None
+    if table is None:
+        if not any((root / TRIALS_DIR).glob("*.parquet")):
+            return None
+        table = read_trials(root)
+    if table.empty:
+        return None
+    from ablate.cli.report_commands import add_confirmatory
+    from ablate.report.write import write_report
+    from ablate.stats.analysis import Options, analyse
+    from ablate.stats.counts import Design
+
+    report = spec.report
+    baseline = report.baseline if report else spec.hypotheses.tests[0].baseline
+    by = tuple(report.by) if report else ()
+    factor, level = baseline.split("=")
+    strata = tuple(f for f in spec.factors if f != factor and f in table.columns and f not in by)
+    design = Design(column=factor, baseline=level, strata=strata, by=by)
+    options = Options(margin=report.margin if report else None, resamples=report.resamples if report else 10_000)
+    result = analyse(table, design, options, source=str(root / TRIALS_DIR))
+    add_confirmatory(result, table, root, options)
+    write_report(result, root / REPORT_DIR, f"{spec.name}: {spec.description or 'sweep report'}")
+    return result
+
+
+class ReportJob:
+    """The Slurm job that writes a sweep's report once its run array has ended (every run done or failed)."""
+
+    def __call__(self, sweep_root: str) -> str:
+        from ablate.spec.schema import validate_spec
+        from ablate.spec.yaml_lines import load_yaml
+
+        root = Path(sweep_root)
+        spec = validate_spec(load_yaml(root / "spec.yaml"))
+        result = sweep_report(spec, root)
+        if result is None:
+            return "no trials recorded: no report"
+        lines = [*(result.get("confirmatory") or {}).get("verdicts", []), *result["verdicts"]]
+        print("\n".join(lines), flush=True)
+        return str(root / REPORT_DIR / "report.html")
