@@ -25,6 +25,8 @@ class SlurmProfile(BaseModel):
     array_parallelism: int = Field(64, ge=1)
     setup: list[str] = []  # shell lines run before the job (module load …)
     report_partition: str | None = None  # the sweep's report job (CPU only) runs here; default: partition
+    report_cpus: int = Field(2, ge=1)
+    report_memory_gb: float = Field(8, gt=0)
     additional: dict[str, Any] = {}  # any other sbatch option, e.g. {constraint: a100}
 
     def submitit_parameters(self, job_name: str) -> dict[str, Any]:
@@ -53,8 +55,8 @@ class SlurmProfile(BaseModel):
             "account": self.account,
             "qos": self.qos,
             "ntasks_per_node": 1,
-            "cpus_per_task": 2,
-            "mem": "8192MB",
+            "cpus_per_task": self.report_cpus,
+            "mem": f"{int(self.report_memory_gb * 1024)}MB",
             "time": 60,
             "setup": self.setup,
             "additional_parameters": {"dependency": dependency},

@@ -87,6 +87,31 @@ def test_a_run_that_raises_is_failed_in_status_and_in_slurm(slurm, project):
     _wait_for_sacct([row["job_id"]], "FAILED")
 
 
+def test_the_report_job_runs_after_the_whole_array(slurm, project):
+    spec = project.spec(
+        SPEC.format(name="rep", lrs="0.001, 0.003", budget=800) + "report: {baseline: optim.lr=0.001}\n"
+    )
+    sweep = project.root / "sweeps" / "rep"
+    result = project.cli("run", spec)
+    assert result.code == 0, result.stdout + result.stderr
+    report = json.loads((sweep / "report_job.json").read_text())
+    rows = statuses(project, sweep)
+    assert report["after"] == next(iter(rows.values()))["job_id"].split("_")[0]
+    _wait_until(project, sweep, _settled)
+    _wait_for_sacct([report["job_id"]], "COMPLETED", timeout=120)
+    ended = {r["job_id"]: _sacct_times(r["job_id"])[1] for r in rows.values()}
+    started, _ = _sacct_times(report["job_id"])
+    assert all(started >= end for end in ended.values()), (started, ended)  # afterany: it waited for every task
+    log = (sweep / "submitit" / report["job_id"] / f"{report['job_id']}_0_log.out").read_text()
+    assert "no trials recorded" in log  # the MLP job evaluates no trials: the report job says so and succeeds
+
+
+def _sacct_times(job_id: str) -> tuple[str, str]:
+    out = subprocess.run(["sacct", "-n", "-P", "-X", "-o", "Start,End", "-j", job_id], capture_output=True, text=True)
+    start, end = out.stdout.strip().splitlines()[0].split("|")
+    return start, end
+
+
 def _wait_for_sacct(job_ids, state: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while (seen := {j: _sacct(j) for j in job_ids}) != dict.fromkeys(job_ids, state):

@@ -154,7 +154,10 @@ def test_the_specs_evaluation_is_every_arms(project):
 @pytest.mark.parametrize(
     "spec", sorted((REPO / "experiments").rglob("*.yaml")), ids=lambda p: str(p.relative_to(REPO / "experiments"))
 )
-def test_every_shipped_experiment_plans(spec):
+def test_every_shipped_experiment_plans_and_dry_runs(spec, tmp_path):
     result = run_cli("plan", spec)
     assert result.code == 0, result.stderr
     assert "runs; budget" in result.stdout
+    dry = run_cli("run", spec, "--dry-run", "--out", tmp_path / "sweep")
+    assert dry.code == 0, dry.stderr
+    assert "dry run: would launch" in dry.stdout and not (tmp_path / "sweep").exists()
