@@ -89,7 +89,8 @@ def run(
         if dry_run and read_best(sweep.root) is None:
             console.print("[yellow]not tuned yet: the arms below carry the recipe's values (see `ablate tune`)[/]")
         else:
-            p = tuned_plan(p, sweep)
+            untuned, p = p, tuned_plan(p, sweep)
+            sweep.check_frozen(p, untuned=untuned)
     if dry_run:
         _dry_run(p, sweep, settings, console)
         return

@@ -42,8 +42,10 @@ def tune(
     k = trials or p.spec.tune.trials
     settings = _launcher_settings(p, launcher, parallel)
     sweep = SweepDir(out or Path("sweeps") / p.spec.name)
-    sweep.check_frozen(p)
-    sweep.freeze(p, with_runs=False)  # the hypotheses are declared before any tuning trial runs
+    best = driver.read_best(sweep.root)
+    tuned = driver.final_plan(p, best) if best and all(b.get("params") for b in best["arms"].values()) else None
+    sweep.check_frozen(tuned or p, untuned=p, check_runs=tuned is not None)
+    sweep.freeze(p, with_runs=False)  # the hypotheses (and the untuned arms) are frozen before any trial runs
     tune_dir = SweepDir(sweep.root / "tune")
     tune_dir.root.mkdir(parents=True, exist_ok=True)
     console = Console()

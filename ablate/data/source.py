@@ -204,6 +204,7 @@ class EmbodimentSource:
             "split": self.cfg.split,
             "val_fraction": self.cfg.val_fraction,
             "split_seed": self.cfg.split_seed,
+            "joint_only": self.cfg.joint_only,  # labels by forward kinematics differ (slightly) from recorded ones
         }
         actions = cache.get_or_compute(cache.key(self.fingerprint, **params), compute) if cache else compute()
         d = self.description

@@ -30,6 +30,7 @@ from ablate.spec.plan import Plan
 from ablate.track import mlflow_runs
 
 POLL_S = 1.0
+REPORT_JOB = "report_job.json"
 LOG_EVERY_S = 30.0  # progress lines when the output is not a terminal (a log file, CI)
 
 
@@ -65,9 +66,8 @@ def launch_sweep(
             tasks = f"_[0-{len(jobs) - 1}]" if len(jobs) > 1 else ""
             console.print(f"submitted {len(jobs)} Slurm job(s): {array}{tasks}")
             if wants_report(plan.spec):
-                report = submit_report(settings, folder, plan.spec.name, sweep.root, array)
-                atomic.write_json(sweep.root / "report_job.json", {"job_id": report.job_id, "after": array})
-                console.print(f"submitted the report job {report.job_id}: it starts when array {array} has ended")
+                _submit_report(plan, sweep, settings, folder, [array, *(s.job_id for s in statuses if s.active)])
+                console.print(f"the report job starts when array {array} and every adopted run have ended")
         if not wait:
             return run_statuses(dirs)
         return _follow(dirs, [], settings, folder, plan, console)
@@ -123,6 +123,19 @@ def _follow(
                         _report(s, console)
                 return final
             time.sleep(POLL_S)
+
+
+def _submit_report(plan: Plan, sweep: SweepDir, settings, folder: Path, job_ids: list[str | None]) -> None:
+    """One report job per sweep, after every run launched or adopted now; an earlier one (it would report
+    part of the runs) is cancelled."""
+    import subprocess
+
+    earlier = atomic.read_json(sweep.root / REPORT_JOB)
+    if earlier:
+        subprocess.run(["scancel", earlier["job_id"]], capture_output=True, check=False)
+    after = sorted({j.split("_")[0] for j in job_ids if j})  # an array's id covers all its tasks
+    report = submit_report(settings, folder, plan.spec.name, sweep.root, ":".join(after))
+    atomic.write_json(sweep.root / REPORT_JOB, {"job_id": report.job_id, "after": after})
 
 
 def _budget_share(statuses: list[RunStatus]) -> float:

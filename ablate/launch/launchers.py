@@ -55,14 +55,14 @@ def sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str, n_ru
     return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")
 
 
-def submit_report(settings: LauncherSettings, folder: Path, job_name: str, sweep_root: Path, array_job: str):
-    """The sweep's report job, to start when every task of the run array `array_job` has ended."""
+def submit_report(settings: LauncherSettings, folder: Path, job_name: str, sweep_root: Path, after: str):
+    """The sweep's report job, to start when the jobs `after` (ids joined by ':', arrays whole) have ended."""
     import submitit
 
     from ablate.report.sweep import ReportJob
 
     ex = submitit.SlurmExecutor(folder=folder / "%j")
-    ex.update_parameters(**settings.profile.report_parameters(job_name, f"afterany:{array_job}"))
+    ex.update_parameters(**settings.profile.report_parameters(job_name, f"afterany:{after}"))
     return ex.submit(ReportJob(), str(sweep_root))
 
 

@@ -65,12 +65,14 @@ class SweepDir:
     def preregistration(self) -> dict[str, Any] | None:
         return atomic.read_json(self.root / PREREGISTRATION)
 
-    def check_frozen(self, plan: Plan) -> None:
-        """A sweep whose spec declared hypotheses is frozen at its first launch: an edited spec (hypotheses, arms,
-        seeds, budget, evaluation) or recipe is refused, and so are hypotheses added after the start."""
+    def check_frozen(self, plan: Plan, untuned: Plan | None = None, check_runs: bool = True) -> None:
+        """A sweep whose spec declared hypotheses is frozen at its first launch (or the start of its tuning): an
+        edited spec (hypotheses, arms, seeds, budget, evaluation) or recipe is refused, and so are hypotheses added
+        after the start. `untuned`: a tuned spec's arms before tuning (their ids are frozen at the tuning start);
+        `check_runs` False while the tuned arms are not known yet."""
         record = self.preregistration()
         if record is None:
-            if plan.spec.hypotheses is not None and self.exists():
+            if plan.spec.hypotheses is not None and (self.exists() or (self.root / "tune").is_dir()):
                 started = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.manifest().get("written", 0)))
                 raise InputError.single(
                     plan.spec_path,
@@ -89,7 +91,9 @@ class SweepDir:
                 f"{record['content_hash'][:12]}); {', '.join(changed)} changed since. Pre-registered sweeps cannot "
                 "be edited: revert the change, or start a new sweep (a new name or --out)",
             )
-        gone = sorted(set(record["runs"]) - {r.id for r in plan.runs})
+        gone = sorted(set(record["runs"]) - {r.id for r in plan.runs}) if check_runs else []
+        if untuned is not None:
+            gone += sorted(set(record.get("untuned_runs", [])) - {r.id for r in untuned.runs})
         if gone:
             raise InputError.single(
                 plan.spec_path,
@@ -100,12 +104,13 @@ class SweepDir:
             )
 
     def freeze(self, plan: Plan, with_runs: bool = True) -> None:
-        """Write the pre-registration at the first launch (or at `ablate tune`'s start, without run ids: the
-        tuned arms are not known yet; the final launch adds them)."""
+        """Write the pre-registration at the first launch, or at `ablate tune`'s start (`with_runs` False): then the
+        untuned arms' run ids are frozen, and the final launch adds the tuned ones."""
         record = self.preregistration()
         if plan.spec.hypotheses is None or (record is not None and (record["runs"] or not with_runs)):
             return
         content = frozen_content(plan.spec)
+        untuned = record.get("untuned_runs", []) if record else ([] if with_runs else [r.id for r in plan.runs])
         self.root.mkdir(parents=True, exist_ok=True)
         atomic.write_json(
             self.root / PREREGISTRATION,
@@ -116,6 +121,7 @@ class SweepDir:
                 "content": content,
                 "hypotheses": content["hypotheses"],
                 "runs": [r.id for r in plan.runs] if with_runs else [],
+                "untuned_runs": untuned,
             },
         )
 

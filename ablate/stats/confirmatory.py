@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ablate.spec.factors import level_name
 from ablate.stats import bootstrap, proportions, significance
 from ablate.stats.counts import Design, cells
 
@@ -35,15 +36,16 @@ def test_hypotheses(
 ) -> dict:
     """`hypotheses`: the spec's block as frozen ({correction, tests: [...]}); `factors`: the sweep's factor columns."""
     results = [_test_one(table, h, factors, resamples, level, seed, source) for h in hypotheses["tests"]]
-    tested = [r for r in results if r["test"] is not None]
-    outcomes = [r["test"] for r in tested]
+    # The family is every declared hypothesis: one that could not be tested counts with p = 1, so missing data
+    # never makes the others easier to pass.
+    outcomes = [r["test"] or significance.Outcome(float("nan"), 1.0, "not tested", "-") for r in results]
     significance.adjust(outcomes, hypotheses.get("correction", "holm"), "pre-registered hypotheses")
-    for r in tested:
-        r["supported"] = bool(r["test"].p_adjusted <= r["alpha"])
+    for r in results:
+        r["supported"] = bool(r["test"] is not None and r["test"].p_adjusted <= r["alpha"])
     correction = significance.CORRECTIONS[hypotheses.get("correction", "holm")]
     return {
         "method": __doc__.split("\n\n", 1)[1].strip(),
-        "correction": f"{correction} over {len(outcomes)} pre-registered hypotheses",
+        "correction": f"{correction} over the {len(outcomes)} pre-registered hypotheses (untested ones at p = 1)",
         "hypotheses": [_plain(r) for r in results],
         "verdicts": [verdict(r) for r in results],
     }
@@ -52,7 +54,7 @@ def test_hypotheses(
 def _test_one(table, h: dict, factors: list[str], resamples: int, level: float, seed: int, source: str) -> dict:
     factor, arm = h["arm"].split("=")
     base = h["baseline"].split("=")[1]
-    where = {k: str(v) for k, v in (h.get("where") or {}).items()}
+    where = {k: level_name(v) for k, v in (h.get("where") or {}).items()}  # as the trial table names levels
     part = table[table[factor].astype(str).isin([arm, base])]
     for column, value in where.items():
         part = part[part[column].astype(str) == value]
@@ -83,6 +85,13 @@ def _test_one(table, h: dict, factors: list[str], resamples: int, level: float, 
         return out
     seeds = sorted(set(sides[arm]["seed"]) & set(sides[base]["seed"]))
     a, b = (_counts(sides[lv], keys, pairs, seeds) for lv in (arm, base))
+    evaluated = (a.trials.sum(axis=0) > 0) & (b.trials.sum(axis=0) > 0)  # a table whose runs failed on every seed
+    if not evaluated.any():
+        out["missing"] = "no (stratum, target) with trials of both sides on a common seed"
+        return out
+    pairs = [p for p, keep in zip(pairs, evaluated, strict=True) if keep]
+    a = bootstrap.Counts(a.successes[:, evaluated], a.trials[:, evaluated])
+    b = bootstrap.Counts(b.successes[:, evaluated], b.trials[:, evaluated])
     tables = [
         tuple(
             int(x)

@@ -147,18 +147,21 @@ def cmh_directional(tables: list[tuple[int, int, int, int]], alternative: str, c
     and for one side the normal tail of sign(Δ)·√χ², where Δ = Σ (arm successes − their expectation)."""
     if alternative not in ("less", "greater", "two-sided"):
         raise ValueError(f"alternative must be less, greater or two-sided, got {alternative!r}")
-    t = np.array([t for t in tables if t[1] + t[3] > 1], dtype=float)  # (s1, n1, s0, n0) per stratum
+    t = np.array([t for t in tables if t[1] + t[3] > 1], dtype=float).reshape(-1, 4)  # (s1, n1, s0, n0) per stratum
     s1, n1, s0, n0 = t.T
     successes, total = s1 + s0, n1 + n0
     delta = float((s1 - n1 * successes / total).sum())
     variance = float((n1 * n0 * successes * (total - successes) / (total**2 * (total - 1))).sum())
     yates = 0.5 if correction and abs(delta) >= 0.5 else 0.0
-    statistic = (abs(delta) - yates) ** 2 / variance if variance > 0 else float("nan")
+    words = {"less": "arm < baseline", "greater": "arm > baseline", "two-sided": "two-sided"}[alternative]
+    label = "with" if correction else "without"
+    method = f"Cochran–Mantel–Haenszel ({label} continuity correction)"
+    if not variance > 0:  # no stratum with varying outcomes: no evidence either way (R returns NaN here)
+        return Outcome(float("nan"), 1.0, method + ", no informative stratum", words, extra={"df": 1})
+    statistic = (abs(delta) - yates) ** 2 / variance
     if alternative == "two-sided":
         p = float(stats.chi2.sf(statistic, 1))
     else:
         z = np.sign(delta) * np.sqrt(statistic)
         p = float(stats.norm.cdf(z) if alternative == "less" else stats.norm.sf(z))
-    words = {"less": "arm < baseline", "greater": "arm > baseline", "two-sided": "two-sided"}[alternative]
-    label = "with" if correction else "without"
-    return Outcome(statistic, p, f"Cochran–Mantel–Haenszel ({label} continuity correction)", words, extra={"df": 1})
+    return Outcome(statistic, p, method, words, extra={"df": 1})

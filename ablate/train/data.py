@@ -74,7 +74,9 @@ def _name(data: dict[str, Any], key: str) -> str:
 def _episode_cap(data: dict[str, Any], path: Path, split: str) -> int | None:
     """`data.target_episodes` limits the target robot's training split (few demonstrations)."""
     cap = data.get("target_episodes")
-    if cap is None or split != "train" or not data.get("target") or path != dataset_path(data, TARGET_KEY):
+    if cap is not None and not data.get("target"):
+        raise DatasetError("data.target_episodes is set but data.target (the robot it limits) is not")
+    if cap is None or split != "train" or path != dataset_path(data, TARGET_KEY):
         return None
     if int(cap) < 1:
         raise DatasetError(f"data.target_episodes must be at least 1, got {cap}")

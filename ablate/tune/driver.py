@@ -84,11 +84,14 @@ def counted(study, k: int) -> list:
 
 def ask_round(plan: Plan, studies: dict[str, Any], k: int) -> None:
     """Ask up to `tune.batch` new trials per arm, never past K per arm."""
-    from optuna.trial import TrialState
+    from optuna.trial import Trial, TrialState
 
     for arm in plan.arms:
         study = studies[arm.name]
         in_flight = [t for t in counted(study, k) if t.state == TrialState.RUNNING]
+        for t in in_flight:  # a driver killed between ask and suggest left it without (all) its values
+            if set(t.params) != set(plan.spec.tune.space):
+                suggest(Trial(study, t._trial_id), plan.spec.tune.space)
         missing = k - len(counted(study, k))
         for _ in range(max(0, min(plan.spec.tune.batch - len(in_flight), missing))):
             study.sampler = sampler_for(plan.spec.tune, len(study.get_trials(deepcopy=False)))
@@ -104,17 +107,30 @@ def trial_plan(plan: Plan, studies: dict[str, Any], k: int) -> tuple[Plan, dict[
     """Every counted trial of every arm as runs (one per tuning seed) of a plan the launcher runs like a sweep;
     the map says which (arm name, trial number) each run belongs to."""
     tune = plan.spec.tune
+    from optuna.trial import TrialState
+
     spec = plan.spec.model_copy(
-        update={"name": f"{plan.spec.name}-tune", "budget": tune.budget, "seeds": tune.seeds, "hypotheses": None}
+        update={
+            "name": f"{plan.spec.name}-tune",
+            "budget": tune.budget,
+            "seeds": tune.seeds,
+            "hypotheses": None,
+            "report": None,  # trials are not arms: no report over them
+        }
     )
     arms, runs, owner = [], [], {}
     for arm in plan.arms:
         for t in counted(studies[arm.name], k):
-            if t.user_attrs.get(SURPLUS) or not t.params:
+            # Failed trials stay failed (the launcher would retry a failed run every round); finished ones are
+            # listed for `ablate status`, and skipped by the launcher.
+            if t.state not in (TrialState.RUNNING, TrialState.COMPLETE) or not t.params:
                 continue
             tuned = with_overrides(plan, arm, dict(t.params), tune.budget, "tune.space")
             trial_arm = replace(
-                tuned, name=f"{arm.name}-t{t.number}", levels=arm.levels | {"tune_trial": str(t.number)}
+                tuned,
+                id=f"{tuned.id}-t{t.number}",  # two trials may draw the same values (choices): distinct runs
+                name=f"{arm.name}-t{t.number}",
+                levels=arm.levels | {"tune_trial": str(t.number)},
             )
             arms.append(trial_arm)
             for seed in tune.seeds:
@@ -140,9 +156,9 @@ def tell_finished(plan: Plan, studies: dict[str, Any], statuses, owner: dict[str
             continue
         values = [_metric(s.run.path, metric) for s in members if s.state == DONE]
         if len(values) == len(members) and all(v is not None for v in values):
-            study.tell(number, sum(values) / len(values))
+            study.tell(number, sum(values) / len(values), skip_if_finished=True)  # another driver may have
         else:
-            study.tell(number, state=TrialState.FAIL)
+            study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
         told += 1
     return told
 

@@ -96,7 +96,7 @@ def test_the_report_job_runs_after_the_whole_array(slurm, project):
     assert result.code == 0, result.stdout + result.stderr
     report = json.loads((sweep / "report_job.json").read_text())
     rows = statuses(project, sweep)
-    assert report["after"] == next(iter(rows.values()))["job_id"].split("_")[0]
+    assert report["after"] == [next(iter(rows.values()))["job_id"].split("_")[0]]
     _wait_until(project, sweep, _settled)
     _wait_for_sacct([report["job_id"]], "COMPLETED", timeout=120)
     ended = {r["job_id"]: _sacct_times(r["job_id"])[1] for r in rows.values()}

@@ -104,7 +104,7 @@ def test_each_hypothesis_gets_its_declared_test_on_its_own_tables():
     holm = np.minimum(1, np.maximum.accumulate([(3 - i) * p for i, p in enumerate(ps)]))
     assert sorted(h["test"]["p_adjusted"] for h in result["hypotheses"]) == pytest.approx(list(holm))
     assert helps["supported"] is True
-    assert result["correction"] == "Holm over 3 pre-registered hypotheses"
+    assert result["correction"].startswith("Holm over the 3 pre-registered hypotheses")
     assert result["verdicts"][0].startswith("confirmatory helps_eef: mixture=pooled > mixture=target_only")
     assert "supported at α = 0.05" in result["verdicts"][0]
 
@@ -123,4 +123,18 @@ def test_a_hypothesis_without_data_is_reported_not_tested():
     result = run_hypotheses(table, HYPOTHESES, FACTORS, resamples=200)
     assert result["hypotheses"][1]["test"] is None and result["hypotheses"][1]["supported"] is False
     assert "not tested" in result["verdicts"][1]
-    assert result["correction"] == "Holm over 1 pre-registered hypotheses"
+    assert result["correction"].startswith("Holm over the 3 pre-registered hypotheses")
+
+
+def test_untested_hypotheses_stay_in_the_family_and_boolean_levels_match():
+    # A hypothesis without data counts with p = 1: the others are adjusted over all three, as declared.
+    table = _table()
+    table = table[table["action_frame"] != "joint_abs"]
+    result = run_hypotheses(table, HYPOTHESES, FACTORS, resamples=200)
+    p = result["hypotheses"][0]["test"]["p"]
+    assert result["hypotheses"][0]["test"]["p_adjusted"] == pytest.approx(min(1.0, 3 * p))
+    # A `where` level written as YAML true matches the trial table's level name 'true'.
+    flagged = _table().assign(flag=lambda t: np.where(t["action_frame"] == "eef_rel", "true", "false"))
+    spec = {"tests": [dict(HYPOTHESES["tests"][0], where={"flag": True})]}
+    (h,) = run_hypotheses(flagged, spec, ["flag", "mixture", "target"], resamples=200)["hypotheses"]
+    assert h["test"] is not None and len(h["tables"]) == 2

@@ -28,6 +28,8 @@ tune:
   seeds: [100]
   metric: val_loss
   direction: minimize
+hypotheses:
+  tests: [{name: pooling_helps, arm: mixture=pooled, baseline: mixture=target_only, alternative: greater}]
 """
 
 
@@ -75,3 +77,10 @@ def test_matched_tuning_then_the_final_comparison(project):
 
     again = project.cli("run", spec)  # the tuned arms, already run: nothing to launch
     assert again.code == 0 and "4 done" in again.stdout, again.stdout + again.stderr
+    resumed = project.cli("tune", spec)  # resuming a finished, pre-registered tuning is not an edit
+    assert resumed.code == 0, resumed.stdout + resumed.stderr
+    record = json.loads((sweep / "preregistration.json").read_text())
+    assert len(record["untuned_runs"]) == 4 and set(record["runs"]) == {r["id"] for r in manifest["runs"]}
+    spec.write_text(SPEC.replace("alternative: greater", "alternative: less"))
+    refused = project.cli("tune", spec)
+    assert refused.code == 2 and "changed since" in refused.stderr
