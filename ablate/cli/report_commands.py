@@ -55,6 +55,10 @@ def report(
     resamples: Annotated[int, typer.Option(min=100, help="bootstrap resamples")] = 10_000,
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
     title: Annotated[str | None, typer.Option(help="report title")] = None,
+    preregistration: Annotated[
+        Path | None,
+        typer.Option(help="a sweep's preregistration.json (default: the one in TRIALS when it is a sweep dir)"),
+    ] = None,
 ) -> None:
     """Rates, transfer deltas, negative-transfer and pooled tests of every arm against a baseline."""
     from ablate.stats.analysis import Options, analyse
@@ -87,7 +91,7 @@ def report(
     )
     start = time.perf_counter()
     result = analyse(table, design, options, source=str(trials))
-    add_confirmatory(result, table, trials, options)
+    add_confirmatory(result, table, trials, options, preregistration)
     from ablate.report.write import write_report
 
     paths = write_report(result, out, title or f"ablate report: {trials.name}")
@@ -103,14 +107,19 @@ def report(
         typer.echo(f"  {path}")
 
 
-def add_confirmatory(result: dict, table, source: Path, options) -> None:
-    """A sweep directory whose spec pre-registered hypotheses (`preregistration.json`, frozen at its first launch):
-    test exactly those, as declared, and mark the rest of the report exploratory."""
+def add_confirmatory(result: dict, table, source: Path, options, record_path: Path | None = None) -> None:
+    """A sweep whose spec pre-registered hypotheses (`preregistration.json`, frozen at its first launch; or the file
+    given): test exactly those, as declared, and mark the rest of the report exploratory."""
     from ablate import atomic
 
-    record = atomic.read_json(Path(source) / "preregistration.json") if Path(source).is_dir() else None
+    if record_path is not None and not record_path.is_file():
+        raise InputError.single(record_path, "", "no such file; expected a sweep's preregistration.json")
+    path = record_path or (Path(source) / "preregistration.json")
+    record = atomic.read_json(path) if path.is_file() else None
     if record is None:
         return
+    if "hypotheses" not in record or "content" not in record:
+        raise InputError.single(path, "hypotheses", "not a preregistration record (written by `ablate run`)")
     from ablate.stats.confirmatory import test_hypotheses
 
     factors = list(record["content"].get("factors") or {})

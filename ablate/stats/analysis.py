@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ablate.report.text import signed
 from ablate.stats import aggregate, bootstrap, paired, proportions, significance
 from ablate.stats.counts import Design, cells, compared_levels
 
@@ -261,8 +262,8 @@ def verdicts(result: dict) -> list[str]:
         for t in negative:
             nt, d = t["negative_transfer"], t["delta"]
             out.append(
-                f"{c['label']}: negative transfer on {t['target']}: Δ = {_signed(d['estimate'])} "
-                f"[{_signed(d['ci'][0])}, {_signed(d['ci'][1])}], one-sided {nt['method'].replace(' exact', '')} "
+                f"{c['label']}: negative transfer on {t['target']}: Δ = {signed(d['estimate'])} "
+                f"[{signed(d['ci'][0])}, {signed(d['ci'][1])}], one-sided {nt['method'].replace(' exact', '')} "
                 f"p {_fmt_p(nt['p'])}, {nt['correction'].split(' over')[0]}-adjusted p {_fmt_p(nt['p_adjusted'])}"
             )
         if not negative and c["targets"]:
@@ -283,8 +284,8 @@ def verdicts(result: dict) -> list[str]:
                 else ""
             )
             out.append(
-                f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {_signed(md['estimate'])} "
-                f"[{_signed(md['ci'][0])}, {_signed(md['ci'][1])}]; MH odds ratio {orr['estimate']:.2f} "
+                f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {signed(md['estimate'])} "
+                f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}]; MH odds ratio {orr['estimate']:.2f} "
                 f"[{orr['ci'][0]:.2f}, {orr['ci'][1]:.2f}], CMH p {_fmt_p(cmh['p'])}{adjusted}"
                 + (f"; Breslow–Day p {_fmt_p(g['breslow_day']['p'])}" if g["breslow_day"]["extra"].get("df") else "")
             )
@@ -297,6 +298,3 @@ def verdicts(result: dict) -> list[str]:
             )
     return out
 
-
-def _signed(x: float) -> str:
-    return f"{x:+.2f}".replace("-", "−")

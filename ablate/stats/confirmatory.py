@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ablate.report.text import signed
 from ablate.spec.factors import level_name
 from ablate.stats import bootstrap, proportions, significance
 from ablate.stats.counts import Design, cells
@@ -175,10 +176,10 @@ def verdict(r: dict) -> str:
     if r["test"] is None:
         return f"{head}: not tested ({r.get('missing', 'no data')})"
     t, e = r["test"], r["effect"]
-    ci = "" if np.isnan(e["ci"][0]) else f" [{e['ci'][0]:+.2f}, {e['ci'][1]:+.2f}]"
+    ci = "" if np.isnan(e["ci"][0]) else f" [{signed(e['ci'][0])}, {signed(e['ci'][1])}]"
     outcome = "supported" if r["supported"] else "not supported"
     return (
-        f"{head}: mean Δ = {e['estimate']:+.2f}{ci} over {len(r['tables'])} table(s); {t.method}, {t.alternative}, "
+        f"{head}: mean Δ = {signed(e['estimate'])}{ci} over {len(r['tables'])} table(s); {t.method}, {t.alternative}, "
         f"p {_p(t.p)}, adjusted p {_p(t.p_adjusted)} ({t.correction}): {outcome} at α = {r['alpha']:g}"
     )
 

@@ -82,3 +82,31 @@ def test_the_report_of_a_preregistered_sweep_is_confirmatory_first(project):
     assert rates[("joint_abs", "target_only", "IIWA")]["successes"] == sum(
         SUCCESSES[("joint_abs", "target_only", "IIWA")]
     )
+    # The same from files kept with a paper (the trial table and the frozen record), outside the sweep dir.
+    csv = project.root / "trials.csv"
+    pd.read_parquet(parts).query("run != 'old-run'").to_csv(csv, index=False)
+    kept = project.cli(
+        "report",
+        csv,
+        "--preregistration",
+        sweep.root / "preregistration.json",
+        "--baseline",
+        "mixture=target_only",
+        "--out",
+        project.root / "report2",
+        "--resamples",
+        "500",
+    )
+    assert kept.code == 0, kept.stderr
+    assert kept.stdout.split("exploratory:")[0] == confirmatory
+    missing = project.cli(
+        "report",
+        csv,
+        "--preregistration",
+        project.root / "nope.json",
+        "--baseline",
+        "mixture=target_only",
+        "--out",
+        project.root / "report3",
+    )
+    assert missing.code == 2 and "nope.json" in missing.stderr
