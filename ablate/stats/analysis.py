@@ -297,4 +297,3 @@ def verdicts(result: dict) -> list[str]:
                 f"targets (one-sided Farrington–Manning, unadjusted): {', '.join(held) or 'none'}"
             )
     return out
-
