@@ -56,6 +56,7 @@ class ReportJob:
         spec = validate_spec(load_yaml(root / "spec.yaml"))
         result = sweep_report(spec, root)
         if result is None:
+            print("no trials recorded: no report", flush=True)  # the job's log says why there is no report
             return "no trials recorded: no report"
         lines = [*(result.get("confirmatory") or {}).get("verdicts", []), *result["verdicts"]]
         print("\n".join(lines), flush=True)

@@ -17,13 +17,16 @@ def test_runs_write_parts_of_the_sweep_table_and_a_rerun_replaces_its_rows(tmp_p
     sweep = tmp_path / "sweep"
     (sweep / "runs" / "r1").mkdir(parents=True)
     (sweep / "runs" / "r2").mkdir(parents=True)
-    (sweep / "manifest.json").write_text("{}")
+    (sweep / "runs" / "old").mkdir(parents=True)
+    (sweep / "manifest.json").write_text('{"runs": [{"id": "r1"}, {"id": "r2"}]}')
+    write_run_trials(_rows("old", [1, 1]), sweep / "runs" / "old")  # a run an earlier spec version planned
     write_run_trials(_rows("r1", [1, 0]), sweep / "runs" / "r1")
     write_run_trials(_rows("r2", [1, 1, 1]), sweep / "runs" / "r2")
     write_run_trials(_rows("r1", [0, 0]), sweep / "runs" / "r1")  # evaluated again
     table = read_trials(sweep)
     assert len(table) == 5
-    assert table.groupby("run")["success"].sum().to_dict() == {"r1": 0, "r2": 3}
+    assert table.groupby("run")["success"].sum().to_dict() == {"r1": 0, "r2": 3}  # "old" is not in the manifest
+    assert (sweep / "trials" / "old.parquet").is_file()
     assert read_trials(sweep / "runs" / "r2" / "trials.parquet")["success"].tolist() == [1, 1, 1]
     assert not list(sweep.rglob("*.tmp"))
 
