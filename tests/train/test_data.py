@@ -33,3 +33,33 @@ def test_a_current_dataset_is_used_as_it_is(tmp_path):
     messages = []
     ensure_testbed(_config(tmp_path), log=messages.append)
     assert messages == []  # nothing generated
+
+
+def test_study_keys_name_the_datasets_a_run_reads(tmp_path):
+    from ablate.train.data import all_dataset_keys, dataset_path, mixture_of
+
+    config = _config(tmp_path)
+    config["data"] |= {"mixture": {"target": 1.0, "Panda": 1.0}, "target": "IIWA"}
+    config["stages"] = {"post": {"mixture": {"target": 1.0}}}
+    config["eval"] = {"targets": [{"robot": "IIWA", "task": "lift"}, {"robot": "IIWA", "task": "stack"}]}
+    # `target` is data.target; another task's dataset is `Robot_task`, generated like the run's own task.
+    assert all_dataset_keys(config) == ["IIWA", "Panda", "IIWA_stack"]
+    assert dataset_path(config["data"], "target") == tmp_path / "IIWA_lift"
+    assert mixture_of(config["data"])[1] == {"IIWA_lift": 1.0, "Panda_lift": 1.0}
+
+    twice = config["data"] | {"mixture": {"target": 1.0, "IIWA": 1.0}}
+    with pytest.raises(DatasetError, match="names dataset\\(s\\) IIWA_lift twice"):
+        mixture_of(twice)
+    without = config["data"] | {"target": None}
+    with pytest.raises(DatasetError, match="data.target .the target robot. is not set"):
+        mixture_of(without)
+
+
+def test_a_missing_other_task_dataset_is_generated(tmp_path):
+    config = _config(tmp_path)
+    config["data"]["mixture"] = {"Panda_stack": 1.0}
+    config["data"]["testbed"]["episodes"] = 1
+    messages = []
+    ensure_testbed(config, log=messages.append)
+    assert (tmp_path / "Panda_stack" / "meta" / "info.json").is_file()
+    assert messages[0] == "generating testbed dataset Panda_stack (1 episodes)…"
