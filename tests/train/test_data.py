@@ -51,7 +51,7 @@ def test_study_keys_name_the_datasets_a_run_reads(tmp_path):
     with pytest.raises(DatasetError, match="names dataset\\(s\\) IIWA_lift twice"):
         mixture_of(twice)
     without = config["data"] | {"target": None}
-    with pytest.raises(DatasetError, match="data.target .the target robot. is not set"):
+    with pytest.raises(DatasetError, match=r"data\.target \(the target robot\) is not set"):
         mixture_of(without)
 
 
