@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ablate.errors import InputError
 from ablate.report.text import signed
 from ablate.stats import aggregate, bootstrap, paired, proportions, significance
 from ablate.stats.counts import Design, cells, compared_levels
@@ -163,7 +164,7 @@ def _compare(part: pd.DataFrame, design: Design, level: str, where: dict, o: Opt
         rows.append(row)
     significance.adjust([r["negative_transfer"] for r in rows], o.correction, "targets")
     groups = []
-    keys = [tuple(row[k] for k in design.by) for row in rows] if design.by else [() for _ in rows]
+    keys = [tuple(_group_of(part, row, k) for k in design.by) for row in rows] if design.by else [() for _ in rows]
     boot = bootstrap.Paired(a, b, o.resamples, o.seed)
     for key in dict.fromkeys(keys):
         idx = [j for j, k in enumerate(keys) if k == key]
@@ -183,6 +184,22 @@ def _compare(part: pd.DataFrame, design: Design, level: str, where: dict, o: Opt
             "overall": overall,
         }
     )
+
+
+def _group_of(part: pd.DataFrame, row: dict, column: str) -> str:
+    """A target's value of a `by` column: its embodiment or task, or a column constant over its rows (a
+    platform factor); a column that varies within a target cannot group targets."""
+    if column in row:
+        return row[column]
+    values = part.loc[(part["embodiment"] == row["embodiment"]) & (part["task"] == row["task"]), column].unique()
+    if len(values) != 1:
+        raise InputError.single(
+            "--by",
+            column,
+            f"'{column}' takes {len(values)} values on target {row['target']} ({', '.join(map(str, values))}); "
+            "group targets by a column that is constant for each target",
+        )
+    return str(values[0])
 
 
 def _progress(part: pd.DataFrame, seeds, targets) -> np.ndarray | None:

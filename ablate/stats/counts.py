@@ -35,6 +35,7 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
     if "seed" not in table:
         table["seed"] = 0  # one evaluation per arm: a single cluster
     needed = [design.column, *design.strata, "seed", *TARGET]
+    needed += [b for b in design.by if b not in needed]  # a grouping column other than the target's (a platform)
     aggregated = {"successes", "trials"} <= set(table.columns)
     if not aggregated:
         needed.append("success")

@@ -111,3 +111,17 @@ def test_bad_tables_are_refused_with_the_column():
         analyse(table, Design(baseline="nope"))
     with pytest.raises(InputError, match=r"success\[0\]"):
         analyse(table.assign(success=np.where(table.index == 0, 3, table["success"])), Design(baseline="base"))
+
+
+def test_targets_group_by_a_column_constant_per_target():
+    # GM-100's layout: a platform column (a factor of the sweep) names each target's group, as `embodiment` would.
+    table = trials(
+        {"base": {"Panda": 0.5, "UR5e": 0.8, "Kinova3": 0.6}, "new": {"Panda": 0.5, "UR5e": 0.3, "Kinova3": 0.6}}
+    )
+    table["platform"] = table["embodiment"].map({"Panda": "franka", "UR5e": "ur", "Kinova3": "kinova"})
+    result = analyse(table, Design(column="arm", baseline="base", by=("platform",)), Options(resamples=200))
+    groups = {g["group"]["platform"]: g for g in result["comparisons"][0]["groups"]}
+    assert set(groups) == {"franka", "ur", "kinova"} and all(g["targets"] == 1 for g in groups.values())
+    table.loc[table["seed"] == 1, "platform"] = "other"  # no longer constant within a target
+    with pytest.raises(InputError, match="'platform' takes 2 values on target"):
+        analyse(table, Design(column="arm", baseline="base", by=("platform",)), Options(resamples=200))
