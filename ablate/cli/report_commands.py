@@ -91,8 +91,10 @@ def report(
     )
     start = time.perf_counter()
     result = analyse(table, design, options, source=str(trials))
-    add_confirmatory(result, table, trials, options, preregistration)
+    from ablate.report.sweep import add_confirmatory
     from ablate.report.write import write_report
+
+    add_confirmatory(result, table, trials, options, preregistration)
 
     paths = write_report(result, out, title or f"ablate report: {trials.name}")
     if result.get("confirmatory"):
@@ -105,28 +107,6 @@ def report(
     typer.echo(f"{len(result['comparisons'])} comparison(s) in {time.perf_counter() - start:.1f} s; wrote:")
     for path in paths:
         typer.echo(f"  {path}")
-
-
-def add_confirmatory(result: dict, table, source: Path, options, record_path: Path | None = None) -> None:
-    """A sweep whose spec pre-registered hypotheses (`preregistration.json`, frozen at its first launch; or the file
-    given): test exactly those, as declared, and mark the rest of the report exploratory."""
-    from ablate import atomic
-
-    if record_path is not None and not record_path.is_file():
-        raise InputError.single(record_path, "", "no such file; expected a sweep's preregistration.json")
-    path = record_path or (Path(source) / "preregistration.json")
-    record = atomic.read_json(path) if path.is_file() else None
-    if record is None:
-        return
-    if "hypotheses" not in record or "content" not in record:
-        raise InputError.single(path, "hypotheses", "not a preregistration record (written by `ablate run`)")
-    from ablate.stats.confirmatory import test_hypotheses
-
-    factors = list(record["content"].get("factors") or {})
-    result["preregistration"] = {k: record[k] for k in ("frozen_at", "content_hash", "spec")}
-    result["confirmatory"] = test_hypotheses(
-        table, record["hypotheses"], factors, options.resamples, options.level, options.seed, str(source)
-    )
 
 
 def _read(path: Path):

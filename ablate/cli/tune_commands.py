@@ -59,9 +59,9 @@ def tune(
     )
     while True:
         driver.ask_round(p, studies, k)
-        tplan, owner = driver.trial_plan(p, studies, k)
-        if _finished(studies, k):
+        if driver.finished(studies, k):
             break
+        tplan, owner = driver.trial_plan(p, studies, k)
         statuses = launch_sweep(tplan, tune_dir, settings, uri, console, wait=True)
         if not driver.tell_finished(p, studies, statuses, owner) and not any(s.active for s in statuses):
             raise typer.Exit(1)  # nothing ended and nothing runs: the status table says why
@@ -77,18 +77,7 @@ def tune(
         raise typer.Exit(1)
     if final:
         console.print("[bold]final comparison[/]: every arm's best config, the spec's budget, all seeds")
-        launch_and_report(driver.final_plan(p, driver.read_best(sweep.root)), sweep, settings, tracking_uri, console)
-
-
-def _finished(studies, k: int) -> bool:
-    from optuna.trial import TrialState
-
-    from ablate.tune.driver import counted
-
-    return all(
-        len(ts := counted(s, k)) == k and all(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in ts)
-        for s in studies.values()
-    )
+        launch_and_report(driver.final_plan(p, {"arms": best}), sweep, settings, tracking_uri, console)
 
 
 def _best_table(p, best: dict, k: int) -> Table:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ablate import atomic
+from ablate.errors import InputError
 from ablate.evaluate.trial_table import TRIALS_DIR, read_trials
+from ablate.launch.sweep_dir import PREREGISTRATION
 from ablate.spec.schema import SweepSpec
 
 REPORT_DIR = "report"
@@ -27,7 +30,6 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
         table = read_trials(root)
     if table.empty:
         return None
-    from ablate.cli.report_commands import add_confirmatory
     from ablate.report.write import write_report
     from ablate.stats.analysis import Options, analyse
     from ablate.stats.counts import Design
@@ -43,6 +45,26 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
     add_confirmatory(result, table, root, options)
     write_report(result, root / REPORT_DIR, f"{spec.name}: {spec.description or 'sweep report'}")
     return result
+
+
+def add_confirmatory(result: dict, table, source: Path, options, record_path: Path | None = None) -> None:
+    """A sweep whose spec pre-registered hypotheses (`preregistration.json`, frozen at its first launch; or the file
+    given): test exactly those, as declared, and mark the rest of the report exploratory."""
+    if record_path is not None and not record_path.is_file():
+        raise InputError.single(record_path, "", "no such file; expected a sweep's preregistration.json")
+    path = record_path or (Path(source) / PREREGISTRATION)
+    record = atomic.read_json(path) if path.is_file() else None
+    if record is None:
+        return
+    if "hypotheses" not in record or "content" not in record:
+        raise InputError.single(path, "hypotheses", "not a preregistration record (written by `ablate run`)")
+    from ablate.stats.confirmatory import test_hypotheses
+
+    factors = list(record["content"].get("factors") or {})
+    result["preregistration"] = {k: record[k] for k in ("frozen_at", "content_hash", "spec")}
+    result["confirmatory"] = test_hypotheses(
+        table, record["hypotheses"], factors, options.resamples, options.level, options.seed, str(source)
+    )
 
 
 class ReportJob:

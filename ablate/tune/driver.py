@@ -82,6 +82,16 @@ def counted(study, k: int) -> list:
     return [t for t in study.get_trials(deepcopy=False) if t.number < k]
 
 
+def finished(studies: dict[str, Any], k: int) -> bool:
+    """Every arm has its K trials, each complete or failed."""
+    from optuna.trial import TrialState
+
+    return all(
+        len(ts := counted(s, k)) == k and all(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in ts)
+        for s in studies.values()
+    )
+
+
 def ask_round(plan: Plan, studies: dict[str, Any], k: int) -> None:
     """Ask up to `tune.batch` new trials per arm, never past K per arm."""
     from optuna.trial import Trial, TrialState
