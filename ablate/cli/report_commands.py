@@ -1,6 +1,5 @@
 """`ablate report TRIALS`: the statistics of any trial table (a sweep's, a real-robot evaluation's, a paper's
-per-task numbers) written as report.html, report.md, tables.tex and results.json. `ablate power`: trials needed,
-or the power of a planned design. Neither imports torch."""
+per-task numbers) written as report.html, report.md, tables.tex and results.json. It does not import torch."""
 
 from __future__ import annotations
 
@@ -35,7 +34,6 @@ NOT_FACTORS = {
 
 def register(app: typer.Typer) -> None:
     app.command("report")(report)
-    app.command("power")(power)
 
 
 def report(
@@ -49,8 +47,11 @@ def report(
     alpha: Annotated[float, typer.Option(help="significance level")] = 0.05,
     rate_ci: Annotated[str, typer.Option(help="wilson | clopper-pearson | jeffreys")] = "wilson",
     delta_ci: Annotated[str, typer.Option(help="newcombe | miettinen-nurminen")] = "newcombe",
-    exact_test: Annotated[str, typer.Option(help="boschloo | barnard")] = "boschloo",
-    correction: Annotated[str, typer.Option(help="holm | bh | none")] = "holm",
+    exact_test: Annotated[str, typer.Option(help="boschloo | barnard | fisher")] = "boschloo",
+    correction: Annotated[str, typer.Option(help="holm | hochberg | bonferroni | bh | none")] = "holm",
+    pairs: Annotated[
+        str, typer.Option(help="baseline: every level against the baseline; all: also every pair, one family")
+    ] = "baseline",
     cmh_continuity: Annotated[bool, typer.Option(help="CMH continuity correction (R's default: on)")] = True,
     resamples: Annotated[int, typer.Option(min=100, help="bootstrap resamples")] = 10_000,
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
@@ -65,11 +66,14 @@ def report(
 
     table = _read(trials)
     design = _design(table, baseline, by, trials)
+    from ablate.stats import proportions, significance
+
     choices = {
-        "--rate-ci": (rate_ci, ("wilson", "clopper-pearson", "jeffreys")),
-        "--delta-ci": (delta_ci, ("newcombe", "miettinen-nurminen")),
-        "--exact-test": (exact_test, ("boschloo", "barnard")),
-        "--correction": (correction, ("holm", "bh", "none")),
+        "--rate-ci": (rate_ci, tuple(proportions.RATE_METHODS)),
+        "--delta-ci": (delta_ci, tuple(proportions.DELTA_METHODS)),
+        "--exact-test": (exact_test, tuple(significance.EXACT_TESTS)),
+        "--correction": (correction, tuple(significance.CORRECTIONS)),
+        "--pairs": (pairs, ("baseline", "all")),
     }
     for flag, (value, allowed) in choices.items():
         if value not in allowed:
@@ -95,8 +99,19 @@ def report(
     from ablate.report.write import write_report
 
     add_confirmatory(result, table, trials, options, preregistration)
+    if pairs == "all":
+        from ablate.stats.counts import cells
+        from ablate.stats.pairs import all_pairs
 
-    paths = write_report(result, out, title or f"ablate report: {trials.name}")
+        result["pairs"] = all_pairs(cells(table, design, str(trials)), design, options)
+
+    written = write_report(result, out, title or f"ablate report: {trials.name}")
+    _echo(result, written, time.perf_counter() - start)
+    if written.failed:
+        raise typer.Exit(1)
+
+
+def _echo(result: dict, written, seconds: float) -> None:
     if result.get("confirmatory"):
         typer.echo("confirmatory (pre-registered):")
         for line in result["confirmatory"]["verdicts"]:
@@ -104,9 +119,13 @@ def report(
         typer.echo("exploratory:")
     for line in result["verdicts"]:
         typer.echo(f"- {line}")
-    typer.echo(f"{len(result['comparisons'])} comparison(s) in {time.perf_counter() - start:.1f} s; wrote:")
-    for path in paths:
+    typer.echo(f"{len(result['comparisons'])} comparison(s) in {seconds:.1f} s; wrote:")
+    for path in written.paths:
         typer.echo(f"  {path}")
+    for warning in written.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for name, why in written.failed.items():
+        typer.echo(f"error: {name} was not written ({why}); the other files were", err=True)
 
 
 def _read(path: Path):
@@ -134,31 +153,3 @@ def _design(table, baseline: str, by: str, source: Path):
         factors = [c for c in table.columns if c not in NOT_FACTORS and c != column and c not in groups]
         return Design(column=column, baseline=level, strata=tuple(factors), by=groups)
     return Design(column="arm", baseline=baseline, by=groups)
-
-
-def power(
-    baseline_rate: Annotated[float, typer.Option(help="expected success rate of the baseline arm")],
-    delta: Annotated[float, typer.Option(help="change to detect, e.g. -0.2 for negative transfer")],
-    trials: Annotated[int | None, typer.Option(help="planned trials per arm and target: report the power")] = None,
-    target_power: Annotated[float, typer.Option("--power", help="wanted power, when --trials is not given")] = 0.8,
-    alpha: Annotated[float, typer.Option()] = 0.05,
-    alternative: Annotated[str, typer.Option(help="two-sided | less | greater")] = "two-sided",
-) -> None:
-    """Trials per target needed to detect a change in success rate, or the power of a planned design."""
-    from ablate.stats.power import power_of, trials_needed
-
-    how = f"normal approximation, {alternative}, α = {alpha}"
-    try:
-        if trials is not None:
-            typer.echo(
-                f"power {power_of(baseline_rate, delta, trials, alpha, alternative):.3f} with {trials} trials "
-                f"per arm and target to detect {baseline_rate:g} → {baseline_rate + delta:g} ({how})"
-            )
-        else:
-            n = trials_needed(baseline_rate, delta, target_power, alpha, alternative)
-            typer.echo(
-                f"{n} trials per arm and target detect {baseline_rate:g} → {baseline_rate + delta:g} with "
-                f"power {target_power:g} ({how})"
-            )
-    except ValueError as e:
-        raise InputError.single("--baseline-rate/--delta", "", str(e)) from e

@@ -23,6 +23,12 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]  # drop the XML prolog: the SVG sits inside HTML
 
 
+def error_bar(estimate: float, low: float, high: float) -> list[list[float]]:
+    """matplotlib's yerr: lengths below and above the point, never negative (interval bounds from a library can sit
+    a float's width beyond the estimate at 0/n and n/n, and matplotlib refuses a negative length)."""
+    return [[max(0.0, estimate - low)], [max(0.0, high - estimate)]]
+
+
 def _points(comparison: dict) -> list[tuple[str, float, float, float]]:
     """(label, estimate, low, high) per target, or per group and overall when there are many targets."""
     if len(comparison["targets"]) <= MANY:
@@ -86,7 +92,7 @@ def success(result: dict) -> str:
         mine = [r for r in rates if " · ".join(str(r[k]) for k in keys) == arm]
         for k, r in enumerate(mine):
             x = targets.index(f"{r['embodiment']}/{r['task']}") - 0.4 + width * (a + 0.5)
-            error = [[r["rate"] - r["ci"][0]], [r["ci"][1] - r["rate"]]]
+            error = error_bar(r["rate"], *r["ci"])
             ax.errorbar(x, r["rate"], yerr=error, fmt="o", color=f"C{a}", ms=4, capsize=2, label=None if k else arm)
     ax.set_xticks(range(len(targets)), targets, rotation=30, ha="right", fontsize=7)
     ax.set_ylim(-0.02, 1.02)
@@ -118,7 +124,7 @@ def _success_by_embodiment(result: dict, keys: list[str]) -> str:
             ax.errorbar(
                 e - 0.4 + width * (a + 0.5),
                 ci.estimate,
-                yerr=[[ci.estimate - ci.low], [ci.high - ci.estimate]],
+                yerr=error_bar(ci.estimate, ci.low, ci.high),
                 fmt="o",
                 color=f"C{a}",
                 ms=4,

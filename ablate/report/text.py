@@ -1,23 +1,41 @@
-"""Numbers as a report prints them, and the report's tables as rows: one home for both, so report.md,
-tables.tex and report.html say the same thing in the same words."""
+"""Numbers as a report prints them, and the report's tables as rows with the note that names their methods: one
+home for all three, so report.md, tables.tex and report.html say the same thing in the same words."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of a report and the note printed with it (the method, sidedness, correction and level of every
+    number in it: a table copied into a paper must carry them)."""
+
+    heading: str
+    head: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
 
 
 def p(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _missing(x):
         return "–"
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
 
 
-def signed(x: float) -> str:
-    return f"{x:+.2f}".replace("-", "−")
+def signed(x: float | None) -> str:
+    return "–" if _missing(x) else f"{x:+.2f}".replace("-", "−")
 
 
-def interval(estimate: float, ci: list[float], signed_: bool = False) -> str:
-    f = signed if signed_ else (lambda v: f"{v:.2f}")
+def interval(estimate: float | None, ci: list[float | None], signed_: bool = False) -> str:
+    f = signed if signed_ else (lambda v: "–" if _missing(v) else f"{v:.2f}")
+    if all(_missing(v) for v in ci):
+        return f(estimate)
     return f"{f(estimate)} [{f(ci[0])}, {f(ci[1])}]"
 
 
@@ -63,55 +81,71 @@ def delta_rows(comparison: dict, margin: float | None) -> tuple[list[str], list[
     return head, rows
 
 
+def _groups(comparison: dict) -> list[tuple[str, dict]]:
+    groups = comparison["groups"] + ([comparison["overall"]] if comparison["overall"] else [])
+    return [(", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all", g) for g in groups]
+
+
 def pooled_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
-    head = [
-        "targets",
-        "n",
-        "mean Δ [CI]",
-        "MH odds ratio [CI]",
-        "CMH χ²",
-        "p",
-        "adjusted p",
-        "Breslow–Day p",
-        "IQM arm / baseline",
-        "P(arm > baseline) [CI]",
-    ]
+    head = ["targets", "n", "mean Δ [CI]", "MH odds ratio [CI]", "CMH χ²", "p", "adjusted p", "Breslow–Day p"]
     rows = []
-    for g in comparison["groups"] + ([comparison["overall"]] if comparison["overall"] else []):
-        where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all"
+    for where, g in _groups(comparison):
         cmh, orr = g["cmh"], g["odds_ratio"]
         adjusted = p(cmh["p_adjusted"]) if "group" in g and cmh.get("p_adjusted") is not None else "–"
-        iqm = g["iqm"]
         rows.append(
             [
                 where,
                 str(g["targets"]),
                 interval(g["mean_delta"]["estimate"], g["mean_delta"]["ci"], True),
-                "–" if math.isnan(orr["estimate"]) else interval(orr["estimate"], orr["ci"]),
-                "–" if math.isnan(cmh["statistic"]) else f"{cmh['statistic']:.2f}",
+                interval(orr["estimate"], orr["ci"]),
+                "–" if _missing(cmh["statistic"]) else f"{cmh['statistic']:.2f}",
                 p(cmh["p"]),
                 adjusted,
                 p(g["breslow_day"]["p"]),
-                f"{iqm['arm']['estimate']:.2f} / {iqm['baseline']['estimate']:.2f}",
-                interval(g["probability_of_improvement"]["estimate"], g["probability_of_improvement"]["ci"]),
             ]
         )
+    return head, rows
+
+
+AGGREGATE_NAMES = {"iqm": "IQM", "median": "median", "mean": "mean", "optimality_gap": "optimality gap"}
+
+
+def aggregate_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
+    head = ["targets", *(f"{name}: arm / baseline [CI]" for name in AGGREGATE_NAMES.values()), "P(arm > baseline)"]
+    rows = []
+    for where, g in _groups(comparison):
+        cells = [
+            f"{interval(g[k]['arm']['estimate'], g[k]['arm']['ci'])} / "
+            f"{interval(g[k]['baseline']['estimate'], g[k]['baseline']['ci'])}"
+            for k in AGGREGATE_NAMES
+        ]
+        pi = g["probability_of_improvement"]
+        rows.append([where, *cells, interval(pi["estimate"], pi["ci"])])
+    return head, rows
+
+
+def left_out_rows(result: dict) -> tuple[list[str], list[list[str]]]:
+    head = ["comparison", "left out", "why"]
+    rows = []
+    for c in result["comparisons"]:
+        rows += [[c["label"], t["target"], t["reason"]] for t in c.get("left_out", [])]
+        rows += [[c["label"], "seeds", note] for note in c.get("notes", [])]
+    rows += [[u["label"], "whole comparison", u["reason"]] for u in result.get("untestable", [])]
     return head, rows
 
 
 def progress_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
     head = ["targets", "mean progress Δ [CI]", "Wilcoxon V", "Wilcoxon p", "sign-flip p"]
     rows = []
-    for g in comparison["groups"] + ([comparison["overall"]] if comparison["overall"] else []):
+    for where, g in _groups(comparison):
         if "progress" not in g:
             continue
-        where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all"
         pr = g["progress"]
         rows.append(
             [
                 where,
                 interval(pr["mean_delta"]["estimate"], pr["mean_delta"]["ci"], True),
-                f"{pr['wilcoxon']['statistic']:g}",
+                "–" if _missing(pr["wilcoxon"]["statistic"]) else f"{pr['wilcoxon']['statistic']:g}",
                 p(pr["wilcoxon"]["p"]),
                 p(pr["sign_flip"]["p"]),
             ]

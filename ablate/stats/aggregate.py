@@ -1,5 +1,6 @@
 """Aggregates in the style of rliable (Agarwal et al. 2021) on per-(seed, task) success rates — never on raw
-0/1 trials: the interquartile mean (IQM) across seeds × tasks, and the probability of improvement P(arm > baseline)
+0/1 trials: the interquartile mean (IQM) across seeds × tasks, the median of per-task means, the mean, the
+optimality gap (mean shortfall below a success rate of 1), and the probability of improvement P(arm > baseline)
 (ties count half) averaged over tasks. Intervals as rliable's: a stratified bootstrap that resamples seeds within
 each task. A single-seed table (a paper's per-task numbers) has nothing to resample within a task, so there the
 tasks themselves are resampled. Trials are not resampled: their noise would pull P(improvement) towards ½ by
@@ -10,16 +11,32 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-METHOD = (
-    "percentile bootstrap: seeds resampled within each task (rliable's stratified bootstrap), or tasks resampled "
-    "when there is one seed"
-)
+METHOD = "percentile bootstrap: seeds resampled within each task (rliable's stratified bootstrap)"
+ONE_SEED = "percentile bootstrap: tasks resampled (one seed: no seeds to resample within a task)"
+OPTIMALITY_THRESHOLD = 1.0  # rliable's γ: a success rate cannot exceed 1, so the gap is the mean shortfall from 1
 
 
 def iqm(rates: np.ndarray) -> np.ndarray:
     """Interquartile mean over the last two axes (seeds × tasks)."""
     flat = rates.reshape(*rates.shape[:-2], -1)
     return stats.trim_mean(flat, 0.25, axis=-1)
+
+
+def median(rates: np.ndarray) -> np.ndarray:
+    """rliable's median: of the per-task means over seeds."""
+    return np.median(rates.mean(axis=-2), axis=-1)
+
+
+def mean(rates: np.ndarray) -> np.ndarray:
+    return rates.mean(axis=(-2, -1))
+
+
+def optimality_gap(rates: np.ndarray) -> np.ndarray:
+    """rliable's optimality gap: the mean shortfall below γ = 1 over seeds × tasks (lower is better)."""
+    return np.maximum(OPTIMALITY_THRESHOLD - rates, 0).mean(axis=(-2, -1))
+
+
+AGGREGATES = {"iqm": iqm, "median": median, "mean": mean, "optimality_gap": optimality_gap}
 
 
 def probability_of_improvement(arm: np.ndarray, baseline: np.ndarray) -> np.ndarray:
@@ -31,7 +48,8 @@ def probability_of_improvement(arm: np.ndarray, baseline: np.ndarray) -> np.ndar
 
 
 def intervals(arm: np.ndarray, baseline: np.ndarray, resamples: int, level: float, seed: int) -> dict:
-    """IQM of each arm and P(arm > baseline), with intervals, from per-(seed, task) rates [seeds, tasks]."""
+    """rliable's aggregates of each arm (IQM, median, mean, optimality gap) and P(arm > baseline), with
+    intervals, from per-(seed, task) rates [seeds, tasks]."""
     from ablate.stats.bootstrap import percentile
 
     rng = np.random.default_rng(seed)
@@ -43,15 +61,17 @@ def intervals(arm: np.ndarray, baseline: np.ndarray, resamples: int, level: floa
     else:
         picks = rng.integers(0, tasks, size=(resamples, tasks))
         boot_a, boot_b = arm[0][picks][:, None], baseline[0][picks][:, None]  # the same tasks for both arms
-    return {
-        "iqm": {
-            "arm": {"estimate": float(iqm(arm)), "ci": list(percentile(iqm(boot_a), level))},
-            "baseline": {"estimate": float(iqm(baseline)), "ci": list(percentile(iqm(boot_b), level))},
-            "method": METHOD,
-        },
-        "probability_of_improvement": {
-            "estimate": float(probability_of_improvement(arm, baseline)),
-            "ci": list(percentile(probability_of_improvement(boot_a, boot_b), level)),
-            "method": METHOD,
-        },
+    how = {"method": METHOD if seeds > 1 else ONE_SEED, "level": level}
+    out = {
+        name: {
+            "arm": {"estimate": float(f(arm)), "ci": list(percentile(f(boot_a), level))},
+            "baseline": {"estimate": float(f(baseline)), "ci": list(percentile(f(boot_b), level))},
+        }
+        | how
+        for name, f in AGGREGATES.items()
     }
+    out["probability_of_improvement"] = {
+        "estimate": float(probability_of_improvement(arm, baseline)),
+        "ci": list(percentile(probability_of_improvement(boot_a, boot_b), level)),
+    } | how
+    return out

@@ -4,12 +4,15 @@ For each comparison (a level of `design.column` against the baseline, with the o
 held fixed) and each target present in both:
 - success rates with their intervals, the transfer delta with Newcombe's (or Miettinen–Nurminen's) interval and,
   with several seeds, the hierarchical bootstrap interval that treats seeds as clusters;
-- a one-sided exact test for negative transfer (arm < baseline), Holm-adjusted across the comparison's targets;
+- a one-sided exact test for negative transfer (arm < baseline), adjusted across the comparison's targets;
 - with a margin, a non-inferiority test (Δ > −margin).
 Pooled, per group of targets (`design.by`, e.g. per platform) and over all targets: CMH with the pooled odds ratio
-and Breslow–Day (Holm across groups), the mean delta with its bootstrap interval, paired tests on progress, and
-the rliable-style IQM and probability of improvement. Results are plain dicts (results.json) with the method,
-sidedness and correction of every number; `verdicts` says what holds in sentences a researcher can paste."""
+and Breslow–Day (adjusted across groups), the mean delta with its bootstrap interval, paired tests on progress, and
+rliable's aggregates with the probability of improvement.
+
+Nothing is dropped silently: a target one side was not evaluated on, a seed without its pair, a stratum without
+the baseline — each is listed under `left_out` with the reason, in every output. A table with nothing to compare
+is an error (exit 2) that says why. Results are strict-JSON dicts (`jsonable.plain`)."""
 
 from __future__ import annotations
 
@@ -19,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ablate.errors import InputError
-from ablate.report.text import signed
 from ablate.stats import aggregate, bootstrap, paired, proportions, significance
 from ablate.stats.counts import Design, cells, compared_levels
+from ablate.stats.jsonable import NULLS, plain
+from ablate.stats.verdicts import verdicts
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,21 @@ class Options:
     seed: int = 0
 
 
+class NothingToCompare(InputError):
+    """The table holds no comparison that can be tested (only the baseline, or no target both sides share)."""
+
+
 def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), source: str = "trial table") -> dict:
     data = cells(table, design, source)
     order = compared_levels(data, design, source)
-    comparisons = []
+    if len(order) == 1:
+        raise NothingToCompare.single(
+            source,
+            design.column,
+            f"only the baseline {design.baseline!r} is in the table; nothing to compare it with "
+            "(expected at least one other level)",
+        )
+    comparisons, untestable = [], []
     strata = [()] if not design.strata else list(data.groupby(list(design.strata), sort=False).groups)
     for stratum in strata:
         stratum = stratum if isinstance(stratum, tuple) else (stratum,)
@@ -49,34 +64,58 @@ def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), s
         part = data
         for col, val in where.items():
             part = part[part[col] == val]
+        has_baseline = (part[design.column] == design.baseline).any()
         for level in order[1:]:
-            if (part[design.column] == level).any() and (part[design.column] == design.baseline).any():
-                comparisons.append(_compare(part, design, level, where, options))
+            if not (part[design.column] == level).any():
+                continue
+            label = _label(level, design.baseline, where)
+            if not has_baseline:
+                untestable.append({"label": label, "reason": f"no trials of the baseline {design.baseline} here"})
+                continue
+            comparison = _compare(part, design, level, where, label, options)
+            if comparison["targets"]:
+                comparisons.append(comparison)
+            else:
+                why = "; ".join(f"{t['target']} {t['reason']}" for t in comparison["left_out"])
+                reason = f"no target evaluated on both sides ({why})" if why else "no target evaluated on both sides"
+                untestable.append(comparison | {"label": label, "reason": reason})
+    if not comparisons:
+        reasons = "; ".join(f"{u['label']}: {u['reason']}" for u in untestable)
+        raise NothingToCompare.single(source, design.column, f"no comparison can be tested ({reasons})")
     result = {
         "source": source,
         "design": asdict(design),
         "options": asdict(options),
-        "methods": _methods(options),
+        "methods": _methods(options, data),
+        "nulls": NULLS,
         "rates": _rates(data, design, options),
         "comparisons": comparisons,
+        "untestable": plain(untestable),
     }
     result["verdicts"] = verdicts(result)
     return result
 
 
-def _methods(o: Options) -> dict[str, str]:
+def _label(level: str, baseline: str, where: dict) -> str:
+    return f"{level} vs {baseline}" + (f" [{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else "")
+
+
+def _methods(o: Options, data: pd.DataFrame) -> dict[str, str]:
+    correction = significance.CORRECTIONS[o.correction]
+    seeds = data["seed"].nunique()
     return {
-        "rate_interval": proportions.RATE_METHODS[o.rate_method][1],
-        "delta_interval": proportions.DELTA_METHODS[o.delta_method][2],
+        "rate_interval": f"{proportions.RATE_METHODS[o.rate_method][1]}, {o.level:.0%}, trials pooled over seeds",
+        "delta_interval": f"{proportions.DELTA_METHODS[o.delta_method][2]}, {o.level:.0%}, trials pooled over seeds",
         "negative_transfer": f"one-sided {significance.EXACT_TESTS[o.exact_test]} test (arm < baseline), "
-        f"{significance.CORRECTIONS[o.correction]}-adjusted over each comparison's targets",
+        f"{correction}-adjusted over each comparison's targets, α = {o.alpha}",
         "pooled": f"Cochran–Mantel–Haenszel χ² ({'with' if o.cmh_continuity else 'without'} continuity "
-        "correction), two-sided, over targets as strata; Mantel–Haenszel odds ratio; Breslow–Day for "
-        f"heterogeneity; {significance.CORRECTIONS[o.correction]}-adjusted across groups",
-        "clusters": bootstrap.METHOD + f", {o.resamples} resamples, seed {o.seed}",
+        "correction), two-sided, over targets as strata; Mantel–Haenszel odds ratio with the Robins–Breslow–Greenland "
+        f"{o.level:.0%} interval; Breslow–Day for heterogeneity (two-sided); {correction}-adjusted across groups",
+        "clusters": f"{bootstrap.method(seeds)}, {o.level:.0%}, {o.resamples} resamples, seed {o.seed}",
         "progress": "per-target differences (mean over seeds); Wilcoxon signed-rank and sign-flip permutation "
-        "tests, two-sided, unadjusted; bootstrap interval of the mean difference",
-        "aggregates": "IQM and probability of improvement on per-(seed, task) rates; " + aggregate.METHOD,
+        f"tests, two-sided, unadjusted; {o.level:.0%} bootstrap interval of the mean difference",
+        "aggregates": "rliable's IQM, median, mean and optimality gap of per-(seed, task) rates, and P(arm > "
+        f"baseline); {(aggregate.METHOD if seeds > 1 else aggregate.ONE_SEED)}, {o.level:.0%}",
         "level": f"{o.level:.0%} intervals, α = {o.alpha}",
     }
 
@@ -104,6 +143,8 @@ def _rates(data: pd.DataFrame, design: Design, o: Options) -> list[dict]:
                 "trials": int(r["trials"]),
                 "rate": float(ci.estimate[i]),
                 "ci": [float(ci.low[i]), float(ci.high[i])],
+                "method": ci.method,
+                "level": ci.level,
                 "seeds": int(r["seeds"]),
                 "progress": None if progress is None or np.isnan(progress) else float(progress),
             }
@@ -116,52 +157,57 @@ def _matrix(part: pd.DataFrame, seeds: list[str], targets: list[tuple[str, str]]
     return wide.reindex(index=seeds, columns=pd.MultiIndex.from_tuples(targets)).to_numpy(dtype=float)
 
 
-def _compare(part: pd.DataFrame, design: Design, level: str, where: dict, o: Options) -> dict:
+def _pairing(arm: pd.DataFrame, base: pd.DataFrame, level: str, baseline: str):
+    """The targets and seeds both sides share, and what is left out of the comparison, with the reason."""
+    on = {side: set(zip(f["embodiment"], f["task"], strict=True)) for side, f in ((level, arm), (baseline, base))}
+    left_out = [
+        {"target": f"{e}/{t}", "reason": f"evaluated on {side} only"}
+        for side, other in ((level, baseline), (baseline, level))
+        for e, t in sorted(on[side] - on[other])
+    ]
+    seeds_a, seeds_b = set(arm["seed"]), set(base["seed"])
+    seeds = sorted(seeds_a & seeds_b)
+    notes = []
+    if not seeds:
+        notes.append("no seed was evaluated on both sides: each side's seeds are pooled into one cluster (unpaired)")
+    for side, mine, other in ((level, seeds_a, seeds_b), (baseline, seeds_b, seeds_a)):
+        if seeds and mine - other:
+            lonely = ", ".join(sorted(mine - other))
+            notes.append(
+                f"seed(s) {lonely} of {side} have no {baseline if side == level else level} run with the "
+                "same seed: left out (seeds are paired)"
+            )
+    return sorted(on[level] & on[baseline]), seeds, left_out, notes
+
+
+def _compare(part: pd.DataFrame, design: Design, level: str, where: dict, label: str, o: Options) -> dict:
     arm, base = part[part[design.column] == level], part[part[design.column] == design.baseline]
-    targets = sorted(
-        set(zip(arm["embodiment"], arm["task"], strict=True)) & set(zip(base["embodiment"], base["task"], strict=True))
-    )
-    seeds = sorted(set(arm["seed"]) & set(base["seed"]))
+    targets, seeds, left_out, notes = _pairing(arm, base, level, design.baseline)
+    head = {"label": label, "level": level, "baseline": design.baseline, "stratum": where, "seeds": seeds}
+    if not targets:
+        return plain(head | {"left_out": left_out, "notes": notes, "targets": []})
     if not seeds:  # unpaired seeds (e.g. different evaluations): pool each arm's seeds into one cluster
         arm, base, seeds = arm.assign(seed="pooled"), base.assign(seed="pooled"), ["pooled"]
     arm, base = arm[arm["seed"].isin(seeds)], base[base["seed"].isin(seeds)]
     a = bootstrap.Counts(_matrix(arm, seeds, targets, "successes"), _matrix(arm, seeds, targets, "trials"))
     b = bootstrap.Counts(_matrix(base, seeds, targets, "successes"), _matrix(base, seeds, targets, "trials"))
     complete = ~(np.isnan(a.trials).any(axis=0) | np.isnan(b.trials).any(axis=0))
-    if not complete.all():  # a target some seed was not evaluated on: compared on the seeds' common targets
-        targets = [t for t, keep in zip(targets, complete, strict=True) if keep]
-        a = bootstrap.Counts(a.successes[:, complete], a.trials[:, complete])
-        b = bootstrap.Counts(b.successes[:, complete], b.trials[:, complete])
+    for j in np.flatnonzero(~complete):  # paired seeds need every seed on every compared target
+        missing = [
+            f"seed {s} on {side}"
+            for side, counts in ((level, a), (design.baseline, b))
+            for s, gap in zip(seeds, np.isnan(counts.trials[:, j]), strict=True)
+            if gap
+        ]
+        left_out.append({"target": "/".join(targets[j]), "reason": f"not evaluated on {', '.join(missing)}"})
+    targets = [t for t, keep in zip(targets, complete, strict=True) if keep]
+    head |= {"left_out": left_out, "notes": notes}
+    if not targets:
+        return plain(head | {"targets": []})
+    a = bootstrap.Counts(a.successes[:, complete], a.trials[:, complete])
+    b = bootstrap.Counts(b.successes[:, complete], b.trials[:, complete])
     pa, pb = _progress(arm, seeds, targets), _progress(base, seeds, targets)
-    rows = []
-    counts = np.stack([x.sum(axis=0) for x in (a.successes, a.trials, b.successes, b.trials)]).astype(int)
-    deltas = proportions.delta(*counts, o.delta_method, o.level)
-    for j, (robot, task) in enumerate(targets):
-        s1, n1, s0, n0 = (int(x) for x in counts[:, j])
-        d = proportions.Interval(
-            float(deltas.estimate[j]), float(deltas.low[j]), float(deltas.high[j]), deltas.method, deltas.level
-        )
-        row = {
-            "target": f"{robot}/{task}",
-            "embodiment": robot,
-            "task": task,
-            "arm": {"successes": s1, "trials": n1, "rate": s1 / n1},
-            "baseline": {"successes": s0, "trials": n0, "rate": s0 / n0},
-            "delta": _interval(d),
-            "negative_transfer": significance.exact_test(s1, n1, s0, n0, o.exact_test, "less"),
-        }
-        if len(seeds) > 1:
-            one = (
-                bootstrap.Counts(a.successes[:, [j]], a.trials[:, [j]]),
-                bootstrap.Counts(b.successes[:, [j]], b.trials[:, [j]]),
-            )
-            low, high = bootstrap.delta_interval(*one, o.resamples, o.level, o.seed)
-            row["delta_clustered"] = {"estimate": d.estimate, "ci": [low, high], "method": bootstrap.METHOD}
-        if o.margin is not None:
-            row["non_inferiority"] = significance.non_inferiority(s1, n1, s0, n0, o.margin)
-        if pa is not None:
-            row["progress_delta"] = float(np.nanmean(pa[:, j]) - np.nanmean(pb[:, j]))
-        rows.append(row)
+    rows = _target_rows(a, b, pa, pb, targets, seeds, o)
     significance.adjust([r["negative_transfer"] for r in rows], o.correction, "targets")
     groups = []
     keys = [tuple(_group_of(part, row, k) for k in design.by) for row in rows] if design.by else [() for _ in rows]
@@ -171,19 +217,47 @@ def _compare(part: pd.DataFrame, design: Design, level: str, where: dict, o: Opt
         groups.append({"group": dict(zip(design.by, key, strict=True))} | _pooled(a, b, pa, pb, idx, boot, o))
     significance.adjust([g["cmh"] for g in groups], o.correction, "groups")
     overall = _pooled(a, b, pa, pb, list(range(len(rows))), boot, o) if design.by else None
-    label = f"{level} vs {design.baseline}" + (f" [{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else "")
-    return plain(
-        {
-            "label": label,
-            "level": level,
-            "baseline": design.baseline,
-            "stratum": where,
-            "seeds": seeds,
-            "targets": rows,
-            "groups": groups,
-            "overall": overall,
+    return plain(head | {"targets": rows, "groups": groups, "overall": overall})
+
+
+def _target_rows(a, b, pa, pb, targets, seeds, o: Options) -> list[dict]:
+    counts = np.stack([x.sum(axis=0) for x in (a.successes, a.trials, b.successes, b.trials)]).astype(int)
+    deltas = proportions.delta(*counts, o.delta_method, o.level)
+    rows = []
+    for j, (robot, task) in enumerate(targets):
+        s1, n1, s0, n0 = (int(x) for x in counts[:, j])
+        row = {
+            "target": f"{robot}/{task}",
+            "embodiment": robot,
+            "task": task,
+            "arm": {"successes": s1, "trials": n1, "rate": s1 / n1},
+            "baseline": {"successes": s0, "trials": n0, "rate": s0 / n0},
+            "delta": {
+                "estimate": float(deltas.estimate[j]),
+                "ci": [float(deltas.low[j]), float(deltas.high[j])],
+                "method": deltas.method,
+                "level": deltas.level,
+            },
+            "negative_transfer": significance.exact_test(s1, n1, s0, n0, o.exact_test, "less"),
         }
-    )
+        if len(seeds) > 1:
+            one = (
+                bootstrap.Counts(a.successes[:, [j]], a.trials[:, [j]]),
+                bootstrap.Counts(b.successes[:, [j]], b.trials[:, [j]]),
+            )
+            low, high = bootstrap.delta_interval(*one, o.resamples, o.level, o.seed)
+            row["delta_clustered"] = {
+                "estimate": row["delta"]["estimate"],
+                "ci": [low, high],
+                "method": bootstrap.method(len(seeds)),
+                "level": o.level,
+            }
+        if o.margin is not None:
+            row["non_inferiority"] = significance.non_inferiority(s1, n1, s0, n0, o.margin)
+        if pa is not None:
+            row["progress_delta"] = float(np.nanmean(pa[:, j]) - np.nanmean(pb[:, j]))
+        rows.append(row)
+    return rows
 
 
 def _group_of(part: pd.DataFrame, row: dict, column: str) -> str:
@@ -224,13 +298,19 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
     pooled = significance.cmh(tables, o.cmh_continuity)
     mean_delta = float(np.mean([s1 / n1 - s0 / n0 for s1, n1, s0, n0 in tables]))
     low, high = bootstrap.percentile(boot.mean_delta(idx), o.level)
+    seeds = a.successes.shape[0]
     out = {
         "targets": len(idx),
         "cmh": pooled.cmh,
-        "odds_ratio": {"estimate": pooled.odds_ratio, "ci": list(pooled.odds_ratio_ci), "method": "Mantel–Haenszel"},
+        "odds_ratio": {
+            "estimate": pooled.odds_ratio,
+            "ci": list(pooled.odds_ratio_ci),
+            "method": "Mantel–Haenszel, Robins–Breslow–Greenland interval",
+            "level": o.level,
+        },
         "breslow_day": pooled.breslow_day,
         "uninformative_targets": pooled.skipped,
-        "mean_delta": {"estimate": mean_delta, "ci": [low, high], "method": bootstrap.METHOD},
+        "mean_delta": {"estimate": mean_delta, "ci": [low, high], "method": bootstrap.method(seeds), "level": o.level},
     }
     out |= aggregate.intervals(a.successes / a.trials, b.successes / b.trials, o.resamples, o.level, o.seed)
     if pa is not None and pb is not None:
@@ -240,77 +320,11 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
             "mean_delta": {
                 "estimate": float(diff.mean()),
                 "ci": [lo, hi],
-                "method": "bootstrap (seeds within targets, or targets with one seed), percentile",
+                "method": "bootstrap, percentile: "
+                + ("seeds resampled within targets" if seeds > 1 else "targets resampled (one seed)"),
+                "level": o.level,
             },
             "wilcoxon": paired.wilcoxon(diff),
             "sign_flip": paired.sign_flip(diff, resamples=o.resamples, seed=o.seed),
         }
-    return out
-
-
-def _interval(i: proportions.Interval) -> dict:
-    return {"estimate": i.estimate, "ci": [i.low, i.high], "method": i.method, "level": i.level}
-
-
-def plain(x):
-    """Tests to dicts, numpy scalars to Python: results.json is plain JSON."""
-    if isinstance(x, significance.Outcome):
-        return plain(asdict(x))
-    if isinstance(x, dict):
-        return {k: plain(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [plain(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
-def _fmt_p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
-
-
-def verdicts(result: dict) -> list[str]:
-    """Sentences a researcher can paste: negative transfer where the adjusted test rejects, pooled effects, and
-    non-inferiority where it holds."""
-    alpha = result["options"]["alpha"]
-    out = []
-    for c in result["comparisons"]:
-        negative = [t for t in c["targets"] if t["negative_transfer"]["p_adjusted"] < alpha]
-        for t in negative:
-            nt, d = t["negative_transfer"], t["delta"]
-            out.append(
-                f"{c['label']}: negative transfer on {t['target']}: Δ = {signed(d['estimate'])} "
-                f"[{signed(d['ci'][0])}, {signed(d['ci'][1])}], one-sided {nt['method'].replace(' exact', '')} "
-                f"p {_fmt_p(nt['p'])}, {nt['correction'].split(' over')[0]}-adjusted p {_fmt_p(nt['p_adjusted'])}"
-            )
-        if not negative and c["targets"]:
-            how = c["targets"][0]["negative_transfer"]["correction"]
-            out.append(
-                f"{c['label']}: no significant negative transfer on any of {len(c['targets'])} targets "
-                f"(one-sided exact tests, {how}, α = {alpha})"
-            )
-        for g in c["groups"] + ([c["overall"]] if c["overall"] else []):
-            where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all targets"
-            cmh, orr, md = g["cmh"], g["odds_ratio"], g["mean_delta"]
-            if cmh["p"] != cmh["p"]:  # NaN: no informative target
-                out.append(f"{c['label']} pooled over {where}: no target with varying outcomes, no pooled test")
-                continue
-            adjusted = (
-                f", {cmh['correction'].split(' over')[0]}-adjusted p {_fmt_p(cmh['p_adjusted'])}"
-                if (cmh.get("p_adjusted") is not None and "group" in g and len(c["groups"]) > 1)
-                else ""
-            )
-            out.append(
-                f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {signed(md['estimate'])} "
-                f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}]; MH odds ratio {orr['estimate']:.2f} "
-                f"[{orr['ci'][0]:.2f}, {orr['ci'][1]:.2f}], CMH p {_fmt_p(cmh['p'])}{adjusted}"
-                + (f"; Breslow–Day p {_fmt_p(g['breslow_day']['p'])}" if g["breslow_day"]["extra"].get("df") else "")
-            )
-        margin = result["options"]["margin"]
-        if margin is not None:
-            held = [t["target"] for t in c["targets"] if t["non_inferiority"]["p"] < alpha]
-            out.append(
-                f"{c['label']}: non-inferior at margin {margin:g} on {len(held)} of {len(c['targets'])} "
-                f"targets (one-sided Farrington–Manning, unadjusted): {', '.join(held) or 'none'}"
-            )
     return out

@@ -13,6 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 METHOD = "hierarchical bootstrap (seeds resampled within each target, paired across arms; trials within seeds)"
+ONE_SEED = (
+    "parametric bootstrap of trials within each target (binomial at the observed rate; one seed: no seeds to resample)"
+)
+
+
+def method(seeds: int) -> str:
+    """What a resample of a [seeds, targets] design draws, in words: with one seed there are no seeds to draw."""
+    return (METHOD if seeds > 1 else ONE_SEED) + ", percentile interval"
 
 
 @dataclass(frozen=True)

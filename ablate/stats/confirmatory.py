@@ -189,6 +189,6 @@ def _p(p: float) -> str:
 
 
 def _plain(r: dict) -> dict:
-    from ablate.stats.analysis import plain
+    from ablate.stats.jsonable import plain
 
     return plain(r)

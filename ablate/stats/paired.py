@@ -13,8 +13,14 @@ from ablate.stats.significance import Outcome
 _WORDS = {"less": "arm < baseline", "greater": "arm > baseline", "two-sided": "two-sided"}
 
 
+TIE_DECIMALS = 12  # differences equal to 12 decimals are ties: averaging and subtraction leave ~1e-16 of noise
+
+
 def wilcoxon(diff: np.ndarray, alternative: str = "two-sided") -> Outcome:
-    diff = np.asarray(diff, dtype=float)
+    """Differences that are equal on the data's own scale (progress in hundredths, say) must tie: float noise
+    (0.14 stored as 0.13999999999999996 after an average) would otherwise split ties, change the ranks and drop the
+    tie correction. Rounding to `TIE_DECIMALS` restores them."""
+    diff = np.round(np.asarray(diff, dtype=float), TIE_DECIMALS)
     nonzero = diff[diff != 0]
     if len(nonzero) == 0:
         return Outcome(0.0, 1.0, "Wilcoxon signed-rank (all differences zero)", _WORDS[alternative])

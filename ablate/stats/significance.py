@@ -17,9 +17,16 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import test_proportions_2indep
 
-EXACT_TESTS = {"boschloo": "Boschloo exact", "barnard": "Barnard exact"}
-CORRECTIONS = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "none"}
-_MULTIPLETESTS = {"holm": "holm", "bh": "fdr_bh"}
+EXACT_TESTS = {"boschloo": "Boschloo exact", "barnard": "Barnard exact", "fisher": "Fisher exact"}
+CORRECTIONS = {
+    "holm": "Holm",
+    "hochberg": "Hochberg",
+    "bonferroni": "Bonferroni",
+    "bh": "Benjamini–Hochberg",
+    "none": "none",
+}
+# R's p.adjust names → statsmodels' (its "hochberg" is spelled "simes-hochberg"; tests check both against R).
+_MULTIPLETESTS = {"holm": "holm", "hochberg": "simes-hochberg", "bonferroni": "bonferroni", "bh": "fdr_bh"}
 
 
 @dataclass
@@ -42,17 +49,30 @@ def exact_test(s1: int, n1: int, s0: int, n0: int, method: str = "boschloo", alt
         raise ValueError(f"alternative must be less, greater or two-sided, got {alternative!r}")
     statistic, p = _exact(int(s1), int(n1), int(s0), int(n0), method, alternative)
     words = {"less": "arm < baseline", "greater": "arm > baseline", "two-sided": "two-sided"}[alternative]
-    return Outcome(statistic, p, EXACT_TESTS[method], words)
+    extra = {"statistic": STATISTICS[method]}
+    if statistic != statistic:
+        extra["note"] = "the sample odds ratio is 0/0 (no success or no failure in either arm); p is still exact"
+    return Outcome(statistic, p, EXACT_TESTS[method], words, extra=extra)
+
+
+STATISTICS = {
+    "boschloo": "Fisher's one-sided p-value (Boschloo's statistic)",
+    "barnard": "Wald z with pooled variance",
+    "fisher": "sample odds ratio",
+}
 
 
 @lru_cache(maxsize=65536)  # paper tables repeat the same small counts (0/15 vs 0/15…) hundreds of times
 def _exact(s1: int, n1: int, s0: int, n0: int, method: str, alternative: str) -> tuple[float, float]:
     if s1 + s0 in (0, n1 + n0):
-        # No outcome varies: the data cannot favour either arm. scipy's Boschloo returns NaN here.
-        return 0.0, 1.0
+        # No outcome varies: the data cannot favour either arm (some scipy versions return NaN here). The
+        # statistic is what it is by definition: Fisher's p-value 1, a Wald z of 0, an odds ratio of 0/0.
+        return {"boschloo": 1.0, "barnard": 0.0, "fisher": float("nan")}[method], 1.0
     # Rows are outcomes, columns arms: scipy's "less" is p(column 1) < p(column 2) for the first row.
     table = [[s1, s0], [n1 - s1, n0 - s0]]
-    if method == "boschloo":
+    if method == "fisher":
+        res = stats.fisher_exact(table, alternative=alternative)
+    elif method == "boschloo":
         res = stats.boschloo_exact(table, alternative=alternative)
     else:
         res = stats.barnard_exact(table, alternative=alternative, pooled=True)
@@ -60,7 +80,8 @@ def _exact(s1: int, n1: int, s0: int, n0: int, method: str, alternative: str) ->
 
 
 def adjust(tests: list[Outcome], correction: str = "holm", over: str = "targets") -> list[Outcome]:
-    """Adjusted p-values across `tests` (Holm by default, Benjamini–Hochberg on request), as R's `p.adjust`."""
+    """Adjusted p-values across `tests` as R's `p.adjust`: Holm (default), Hochberg, Bonferroni or
+    Benjamini–Hochberg."""
     if correction not in CORRECTIONS:
         raise ValueError(f"unknown correction {correction!r}; expected one of {', '.join(CORRECTIONS)}")
     if not tests:
@@ -83,6 +104,9 @@ def non_inferiority(s1: int, n1: int, s0: int, n0: int, margin: float) -> Outcom
     return Outcome(float(res.statistic), float(res.pvalue), "Farrington–Manning score", f"Δ > −{margin:g}")
 
 
+NO_VARYING_TARGET = "not defined: no target whose outcomes vary (every trial succeeded, or every trial failed)"
+
+
 @dataclass
 class Pooled:
     """Cochran–Mantel–Haenszel across strata (targets) of 2×2 tables, with the pooled odds ratio."""
@@ -99,9 +123,10 @@ def cmh(tables: list[tuple[int, int, int, int]], correction: bool = True, tarone
     """`tables`: (s1, n1, s0, n0) per stratum. Two-sided CMH χ² (df 1), R's `mantelhaen.test` convention."""
     usable = [t for t in tables if 0 < t[0] + t[2] < t[1] + t[3]]
     if not usable:
-        nan = float("nan")
-        empty = Outcome(nan, nan, "Cochran–Mantel–Haenszel", "two-sided")
-        return Pooled(empty, nan, (nan, nan), Outcome(nan, nan, "Breslow–Day", "two-sided"), len(tables), len(tables))
+        nan, why = float("nan"), {"note": NO_VARYING_TARGET}
+        empty = Outcome(nan, nan, "Cochran–Mantel–Haenszel", "two-sided", extra=why)
+        bd = Outcome(nan, nan, "Breslow–Day", "two-sided", extra=why)
+        return Pooled(empty, nan, (nan, nan), bd, len(tables), len(tables))
     arrays = np.array([[[s1, n1 - s1], [s0, n0 - s0]] for s1, n1, s0, n0 in usable], dtype=float)
     st = StratifiedTable(np.moveaxis(arrays, 0, -1))
     null = st.test_null_odds(correction=correction)

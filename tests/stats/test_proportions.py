@@ -35,12 +35,67 @@ def test_newcombe_hybrid_score_matches_newcombe_1998():
     assert (ci.low, ci.high) == pytest.approx((0.0524, 0.3339), abs=5e-5)
 
 
-def test_delta_methods_match_fagerland_2015():
-    # Fagerland, Lydersen & Laake (2015) 7/34 − 1/34: Newcombe 0.019 to 0.34, Miettinen–Nurminen 0.028 to 0.34.
-    newcombe, mn = delta(7, 34, 1, 34), delta(7, 34, 1, 34, "miettinen-nurminen")
+def test_newcombe_matches_fagerland_2015():
+    # Fagerland, Lydersen & Laake (2015) 7/34 − 1/34: Newcombe 0.019 to 0.34.
+    newcombe = delta(7, 34, 1, 34)
     assert (newcombe.low, newcombe.high) == pytest.approx((0.019, 0.340), abs=5e-4)
-    assert (mn.low, mn.high) == pytest.approx((0.028, 0.343), abs=1e-3)
+
+
+# Miettinen–Nurminen in base R, written from the definition (restricted MLE by `optimize` on the likelihood,
+# bounds by `uniroot`, variance × N/(N − 1)): `mn_ci(x1, n1, x0, n0)` as in the comment of _mn_interval.
+# (56, 70, 48, 80) is Newcombe (1998) Table II example (a), method 6: 0.0528 to 0.3382. statsmodels' own score
+# interval is off here (its restricted MLE has a wrong coefficient: statsmodels issue 10269; it gives
+# 0.0526 to 0.3440) and asymmetric at 0/10 vs 0/10, which is why ablate solves the cubic itself.
+MN_IN_R = [
+    ((7, 34, 1, 34), (0.027042, 0.345291)),
+    ((56, 70, 48, 80), (0.052830, 0.338173)),
+    ((5, 56, 0, 29), (-0.032597, 0.193331)),
+    ((9, 10, 3, 10), (0.170025, 0.840650)),
+    ((0, 10, 0, 10), (-0.287934, 0.287934)),
+    ((10, 10, 0, 10), (0.663642, 1.0)),
+    ((1, 1, 0, 1), (-0.586901, 1.0)),
+    ((0, 3, 3, 3), (-1.0, -0.131035)),
+]
+
+
+@pytest.mark.parametrize(("counts", "expected"), MN_IN_R)
+def test_miettinen_nurminen_matches_r_from_the_definition(counts, expected):
+    mn = delta(*counts, "miettinen-nurminen")
     assert mn.method == "Miettinen–Nurminen score"
+    assert (mn.low, mn.high) == pytest.approx(expected, abs=2e-6)
+
+
+def test_miettinen_nurminen_is_vectorised_over_targets():
+    counts = np.array([c for c, _ in MN_IN_R]).T
+    mn = delta(*counts, "miettinen-nurminen")
+    assert mn.low == pytest.approx([e[0] for _, e in MN_IN_R], abs=2e-6)
+    assert mn.high == pytest.approx([e[1] for _, e in MN_IN_R], abs=2e-6)
+
+
+@pytest.mark.parametrize("method", ["wilson", "clopper-pearson", "jeffreys"])
+@pytest.mark.parametrize(("x", "n"), [(0, 3), (0, 6), (0, 7), (0, 50), (10, 10), (41, 41), (1, 1)])
+def test_rate_bounds_are_exact_at_zero_and_n(method, x, n):
+    ci = rate(x, n, method)
+    assert ci.low <= ci.estimate <= ci.high  # an error bar never has a negative length
+    if x == 0:
+        assert ci.low == 0.0  # statsmodels' Wilson gives 5.6e-17 here
+    if x == n:
+        assert ci.high == 1.0
+
+
+def test_jeffreys_follows_brown_cai_dasgupta_at_the_boundaries():
+    # R: qbeta(0.975, 0.5, 10.5) = 0.2171963; qbeta(0.025, 9.5, 0.5) = 0.7623899; qbeta(0.975, 0.5, 3.5) = 0.5355832
+    assert (rate(0, 10, "jeffreys").low, rate(0, 10, "jeffreys").high) == pytest.approx((0.0, 0.2171963), abs=1e-7)
+    assert (rate(9, 9, "jeffreys").low, rate(9, 9, "jeffreys").high) == pytest.approx((0.7623899, 1.0), abs=1e-7)
+    assert rate(0, 3, "jeffreys").high == pytest.approx(0.5355832, abs=1e-7)
+    assert "0 at x = 0 and 1 at x = n" in rate(0, 3, "jeffreys").method
+
+
+@pytest.mark.parametrize("method", ["newcombe", "miettinen-nurminen"])
+@pytest.mark.parametrize("counts", [(1, 1, 0, 1), (0, 3, 0, 3), (3, 3, 3, 3), (0, 50, 50, 50), (10, 10, 0, 10)])
+def test_delta_intervals_hold_their_estimate_at_the_extremes(method, counts):
+    d = delta(*counts, method)
+    assert -1.0 <= d.low <= d.estimate <= d.high <= 1.0
 
 
 def test_intervals_are_elementwise_for_arrays():

@@ -112,3 +112,33 @@ def test_one_sided_cmh_follows_r():
     assert less.p == pytest.approx(1 - 0.0002829, rel=1e-6)
     swapped = [(s0, n0, s1, n1) for s1, n1, s0, n0 in tables]  # baseline and arm exchanged: the sides swap
     assert cmh_directional(swapped, "less").p == pytest.approx(greater.p)
+
+
+def test_boschloo_statistic_without_variation_is_fishers_p_of_one():
+    # scipy.stats.boschloo_exact([[0, 0], [5, 5]]).statistic == 1.0: Boschloo's statistic is Fisher's p-value.
+    assert exact_test(0, 5, 0, 5).statistic == 1.0
+    assert exact_test(5, 5, 5, 5, "barnard").statistic == 0.0
+
+
+def test_fisher_matches_r():
+    # R: fisher.test(matrix(c(2, 8, 9, 1), 2), alternative = "less")$p.value = 0.002738747321
+    t = exact_test(2, 10, 9, 10, "fisher", "less")
+    assert t.method == "Fisher exact" and t.p == pytest.approx(0.002738747321, rel=1e-9)
+    # R: fisher.test(matrix(c(3, 7, 1, 9), 2))$p.value = 0.5820433437
+    assert exact_test(3, 10, 1, 10, "fisher", "two-sided").p == pytest.approx(0.5820433437, rel=1e-9)
+    empty = exact_test(0, 4, 0, 6, "fisher")
+    assert empty.p == 1.0 and "0/0" in empty.extra["note"]
+
+
+@pytest.mark.parametrize(
+    ("correction", "expected"),
+    [  # R: p.adjust(c(0.01, 0.04, 0.03, 0.005), method)
+        ("hochberg", [0.03, 0.04, 0.04, 0.02]),
+        ("bonferroni", [0.04, 0.16, 0.12, 0.02]),
+    ],
+)
+def test_hochberg_and_bonferroni_match_p_adjust(correction, expected):
+    tests = [Outcome(0.0, p, "m", "two-sided") for p in (0.01, 0.04, 0.03, 0.005)]
+    adjust(tests, correction)
+    assert [t.p_adjusted for t in tests] == pytest.approx(expected)
+    assert tests[0].correction.startswith({"hochberg": "Hochberg", "bonferroni": "Bonferroni"}[correction])

@@ -1,0 +1,90 @@
+"""Sentences a researcher can paste: negative transfer where the adjusted test rejects, pooled effects,
+non-inferiority where it holds — and what was left out of each comparison, so no reader mistakes a silent drop
+for a tested target."""
+
+from __future__ import annotations
+
+from ablate.report.text import signed
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None:
+        return "not defined"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def verdicts(result: dict) -> list[str]:
+    alpha = result["options"]["alpha"]
+    out = []
+    for c in result["comparisons"]:
+        out += _negative_transfer(c, alpha) + _pooled(c) + _non_inferiority(c, result["options"]["margin"], alpha)
+        out += left_out_lines(c)
+    out += [f"{u['label']}: not compared ({u['reason']})" for u in result.get("untestable", [])]
+    return out
+
+
+def left_out_lines(c: dict) -> list[str]:
+    lines = [f"{c['label']}: {t['target']} left out ({t['reason']})" for t in c.get("left_out", [])]
+    return lines + [f"{c['label']}: {note}" for note in c.get("notes", [])]
+
+
+def _negative_transfer(c: dict, alpha: float) -> list[str]:
+    out = []
+    negative = [t for t in c["targets"] if t["negative_transfer"]["p_adjusted"] < alpha]
+    for t in negative:
+        nt, d = t["negative_transfer"], t["delta"]
+        out.append(
+            f"{c['label']}: negative transfer on {t['target']}: Δ = {signed(d['estimate'])} "
+            f"[{signed(d['ci'][0])}, {signed(d['ci'][1])}] ({d['level']:.0%} {d['method']}), one-sided "
+            f"{nt['method'].replace(' exact', '')} p {_fmt_p(nt['p'])}, {nt['correction'].split(' over')[0]}-adjusted "
+            f"p {_fmt_p(nt['p_adjusted'])}"
+        )
+    if not negative and c["targets"]:
+        how = c["targets"][0]["negative_transfer"]["correction"]
+        out.append(
+            f"{c['label']}: no significant negative transfer on any of {len(c['targets'])} targets "
+            f"(one-sided exact tests, {how}, α = {alpha})"
+        )
+    return out
+
+
+def _pooled(c: dict) -> list[str]:
+    out = []
+    for g in c["groups"] + ([c["overall"]] if c["overall"] else []):
+        where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all targets"
+        cmh, orr, md = g["cmh"], g["odds_ratio"], g["mean_delta"]
+        if cmh["p"] is None:  # no informative target
+            out.append(f"{c['label']} pooled over {where}: no target with varying outcomes, no pooled test")
+            continue
+        adjusted = (
+            f", {cmh['correction'].split(' over')[0]}-adjusted p {_fmt_p(cmh['p_adjusted'])}"
+            if (cmh.get("p_adjusted") is not None and "group" in g and len(c["groups"]) > 1)
+            else ""
+        )
+        ratio = (
+            f"MH odds ratio {orr['estimate']:.2f} [{orr['ci'][0]:.2f}, {orr['ci'][1]:.2f}]"
+            if None not in (orr["estimate"], *orr["ci"])
+            else "MH odds ratio not defined"
+        )
+        heterogeneity = g["breslow_day"]
+        out.append(
+            f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {signed(md['estimate'])} "
+            f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}] ({md['level']:.0%} bootstrap); {ratio}, two-sided "
+            f"CMH p {_fmt_p(cmh['p'])}{adjusted}"
+            + (
+                f"; Breslow–Day p {_fmt_p(heterogeneity['p'])}"
+                if heterogeneity["extra"].get("df") and heterogeneity["p"] is not None
+                else ""
+            )
+        )
+    return out
+
+
+def _non_inferiority(c: dict, margin: float | None, alpha: float) -> list[str]:
+    if margin is None:
+        return []
+    held = [t["target"] for t in c["targets"] if t["non_inferiority"]["p"] < alpha]
+    return [
+        f"{c['label']}: non-inferior at margin {margin:g} on {len(held)} of {len(c['targets'])} "
+        f"targets (one-sided Farrington–Manning, unadjusted, α = {alpha}): {', '.join(held) or 'none'}"
+    ]
