@@ -8,6 +8,7 @@ import typer
 
 from ablate.cli import (
     blind_commands,
+    power_commands,
     report_commands,
     sweep_commands,
     table_commands,
@@ -25,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 blind_commands.register(app)
+power_commands.register(app)
 report_commands.register(app)
 sweep_commands.register(app)
 table_commands.register(app)

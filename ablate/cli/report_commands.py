@@ -102,8 +102,10 @@ def report(
     if pairs == "all":
         from ablate.stats.counts import cells
         from ablate.stats.pairs import all_pairs
+        from ablate.stats.verdicts import pairs_lines
 
         result["pairs"] = all_pairs(cells(table, design, str(trials)), design, options)
+        result["verdicts"] += pairs_lines(result["pairs"])
 
     written = write_report(result, out, title or f"ablate report: {trials.name}")
     _echo(result, written, time.perf_counter() - start)

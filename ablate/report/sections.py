@@ -45,8 +45,7 @@ def sections(result: dict) -> list[Section]:
         head, rows = progress_rows(c)
         if rows:
             out.append(Section(f"{c['label']}: progress", head, rows, _progress_note(c, o, seeds)))
-    for pairs in result.get("pairs", []):
-        out += pairs_sections(pairs)
+    out += pairs_sections(result.get("pairs", []))
     head, rows = left_out_rows(result)
     if rows:
         note = "Targets, seeds and comparisons that are in the table but in none of the tests above, and why."
@@ -54,10 +53,10 @@ def sections(result: dict) -> list[Section]:
     return out
 
 
-def pairs_sections(family: dict) -> list[Section]:
+def pairs_sections(families: list[dict]) -> list[Section]:
     from ablate.report.pairs_text import pairs_sections as build
 
-    return [Section(*s) for s in build(family)]
+    return [Section(*s) for s in build(families)]
 
 
 def _delta_note(c: dict, o: dict) -> str:

@@ -31,7 +31,7 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
     if table.empty:
         return None
     from ablate.report.write import write_report
-    from ablate.stats.analysis import Options, analyse
+    from ablate.stats.analysis import NothingToCompare, Options, analyse
     from ablate.stats.counts import Design
 
     report = spec.report
@@ -41,9 +41,15 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
     strata = tuple(f for f in spec.factors if f != factor and f in table.columns and f not in by)
     design = Design(column=factor, baseline=level, strata=strata, by=by)
     options = Options(margin=report.margin if report else None, resamples=report.resamples if report else 10_000)
-    result = analyse(table, design, options, source=str(root / TRIALS_DIR))
+    try:
+        result = analyse(table, design, options, source=str(root / TRIALS_DIR))
+    except NothingToCompare as e:  # e.g. only the baseline's runs have finished: say so, the sweep is not at fault
+        print(f"no report: {e}", flush=True)
+        return None
     add_confirmatory(result, table, root, options)
-    write_report(result, root / REPORT_DIR, f"{spec.name}: {spec.description or 'sweep report'}")
+    written = write_report(result, root / REPORT_DIR, f"{spec.name}: {spec.description or 'sweep report'}")
+    for line in [*written.warnings, *(f"{name} not written: {why}" for name, why in written.failed.items())]:
+        print(f"report: {line}", flush=True)
     return result
 
 

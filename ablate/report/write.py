@@ -103,6 +103,12 @@ def _tex(text: str) -> str:
         (">", r"$>$"),
         ("–", "--"),
         ("·", r"$\cdot$"),
+        ("α", r"$\alpha$"),
+        ("ρ", r"$\rho$"),
+        ("½", r"$\frac{1}{2}$"),
+        ("≠", r"$\neq$"),
+        ("≤", r"$\leq$"),
+        ("≥", r"$\geq$"),
     ):
         text = text.replace(a, b)
     return text

@@ -92,9 +92,26 @@ def _mn_interval(s1: int, n1: int, s0: int, n0: int, level: float) -> tuple[floa
 
 
 def _mn_statistic(s1: int, n1: int, s0: int, n0: int, value: float) -> float:
-    """(p̂1 − p̂0 − δ) / SE with the restricted MLE of Farrington & Manning (1990), closed form of the cubic."""
+    return score_statistic(s1, n1, s0, n0, value, miettinen_nurminen=True)
+
+
+def score_statistic(s1: int, n1: int, s0: int, n0: int, value: float, miettinen_nurminen: bool = False) -> float:
+    """(p̂1 − p̂0 − δ) / SE, the variance at the rates that maximise the likelihood under p1 − p0 = δ (Farrington &
+    Manning 1990, the closed-form root of their cubic); times N/(N − 1) for Miettinen–Nurminen. The one home of
+    this statistic: the non-inferiority test and the MN interval both use it (statsmodels' is wrong for δ ≠ 0)."""
     p1, p0 = s1 / n1, s0 / n0
-    theta = n0 / n1
+    r1, r0 = restricted_rates(p1, p0, value, n0 / n1)
+    total = n1 + n0
+    variance = (r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0) * (total / (total - 1) if miettinen_nurminen else 1.0)
+    gap = p1 - p0 - value
+    if variance <= 0:  # only the observed difference itself survives a zero restricted variance
+        return 0.0 if abs(gap) < 1e-12 else math.copysign(math.inf, gap)
+    return gap / math.sqrt(variance)
+
+
+def restricted_rates(p1: float, p0: float, value: float, theta: float = 1.0) -> tuple[float, float]:
+    """The rates (r1, r0) that maximise the two-binomial likelihood at observed rates p1, p0 under r1 − r0 = value,
+    with n0 = θ·n1: Farrington & Manning's (1990) closed-form root of the cubic."""
     a = 1 + theta
     b = -(1 + theta + p1 + theta * p0 + value * (theta + 2))
     c = value**2 + value * (2 * p1 + theta + 1) + p1 + theta * p0
@@ -104,13 +121,7 @@ def _mn_statistic(s1: int, n1: int, s0: int, n0: int, value: float) -> float:
     ratio = 0.0 if u == 0 else max(-1.0, min(1.0, v / u**3))
     w = (math.pi + math.acos(ratio)) / 3
     r1 = min(max(2 * u * math.cos(w) - b / (3 * a), 0.0), 1.0)
-    r0 = min(max(r1 - value, 0.0), 1.0)
-    total = n1 + n0
-    variance = (r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0) * total / (total - 1)
-    gap = p1 - p0 - value
-    if variance <= 0:  # only the observed difference itself survives a zero restricted variance
-        return 0.0 if abs(gap) < 1e-12 else math.copysign(math.inf, gap)
-    return gap / math.sqrt(variance)
+    return r1, min(max(r1 - value, 0.0), 1.0)
 
 
 def _z(level: float) -> float:

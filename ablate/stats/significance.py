@@ -15,7 +15,6 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import test_proportions_2indep
 
 EXACT_TESTS = {"boschloo": "Boschloo exact", "barnard": "Barnard exact", "fisher": "Fisher exact"}
 CORRECTIONS = {
@@ -95,13 +94,14 @@ def adjust(tests: list[Outcome], correction: str = "holm", over: str = "targets"
 
 def non_inferiority(s1: int, n1: int, s0: int, n0: int, margin: float) -> Outcome:
     """H0: rate1 − rate0 ≤ −margin against H1: rate1 − rate0 > −margin (no negative transfer beyond the margin),
-    by the Farrington–Manning score test (one-sided)."""
+    by the Farrington–Manning score test (one-sided). Not statsmodels' `test_proportions_2indep`: its restricted
+    MLE has a wrong coefficient whenever the null difference is not 0 (statsmodels issue 10269)."""
     if not 0 < margin < 1:
         raise ValueError(f"the non-inferiority margin must be in (0, 1), got {margin}")
-    res = test_proportions_2indep(
-        s1, n1, s0, n0, value=-margin, method="score", compare="diff", alternative="larger", correction=False
-    )
-    return Outcome(float(res.statistic), float(res.pvalue), "Farrington–Manning score", f"Δ > −{margin:g}")
+    from ablate.stats.proportions import score_statistic
+
+    z = score_statistic(int(s1), int(n1), int(s0), int(n0), -margin)
+    return Outcome(float(z), float(stats.norm.sf(z)), "Farrington–Manning score", f"Δ > −{margin:g}")
 
 
 NO_VARYING_TARGET = "not defined: no target whose outcomes vary (every trial succeeded, or every trial failed)"

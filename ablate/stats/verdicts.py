@@ -88,3 +88,18 @@ def _non_inferiority(c: dict, margin: float | None, alpha: float) -> list[str]:
         f"{c['label']}: non-inferior at margin {margin:g} on {len(held)} of {len(c['targets'])} "
         f"targets (one-sided Farrington–Manning, unadjusted, α = {alpha}): {', '.join(held) or 'none'}"
     ]
+
+
+def pairs_lines(families: list[dict]) -> list[str]:
+    """One line per all-pairs family: the compact letters, with the family's correction and level."""
+    out = []
+    for f in families:
+        where = "" if f["label"] == "all" else f" [{f['label']}]"
+        arms = ", ".join(f"{a['level']} {a['letters']} ({a['rate']:.2f})" for a in f["arms"])
+        significant = sum(p["significant"] for p in f["pairs"])
+        out.append(
+            f"all pairs{where}: {significant} of {f['family']} pairs differ (two-sided, {f['correction']}, "
+            f"α = {f['alpha']}); letters, best first — arms sharing a letter are not distinguishable: {arms}"
+        )
+        out += [f"all pairs{where}: {u['a']} vs {u['b']} not compared ({u['reason']})" for u in f["untestable"]]
+    return out

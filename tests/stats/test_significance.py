@@ -142,3 +142,13 @@ def test_hochberg_and_bonferroni_match_p_adjust(correction, expected):
     adjust(tests, correction)
     assert [t.p_adjusted for t in tests] == pytest.approx(expected)
     assert tests[0].correction.startswith({"hochberg": "Hochberg", "bonferroni": "Bonferroni"}[correction])
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"), [((170, 250, 180, 250, 0.1), 0.07096218), ((30, 40, 50, 60, 0.15), 0.21796425)]
+)
+def test_non_inferiority_matches_farrington_manning_from_the_definition(counts, expected):
+    # Base R from the definition: restricted MLE by `optimize` on the likelihood under Δ = −margin, z = (Δ̂ + margin)
+    # / SE at those rates, p = pnorm(z, lower.tail = FALSE). statsmodels' score test gives 0.07186 for the first
+    # (its restricted MLE has a wrong coefficient for a non-zero null difference: statsmodels issue 10269).
+    assert non_inferiority(*counts).p == pytest.approx(expected, abs=1e-8)
