@@ -138,7 +138,8 @@ def cmh(tables: list[tuple[int, int, int, int]], correction: bool = True, tarone
         "two-sided",
         extra={"df": 1},
     )
-    homog = _breslow_day_at_one(arrays) if st.oddsratio_pooled == 1 else st.test_equal_odds(adjust=tarone)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        homog = _breslow_day_at_one(arrays) if st.oddsratio_pooled == 1 else st.test_equal_odds(adjust=tarone)
     bd = Outcome(
         float(homog.statistic),
         float(homog.pvalue),
@@ -146,7 +147,8 @@ def cmh(tables: list[tuple[int, int, int, int]], correction: bool = True, tarone
         "two-sided",
         extra={"df": len(usable) - 1},
     )
-    low, high = st.oddsratio_pooled_confint()
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero odds ratio has no log: the bounds are null
+        low, high = st.oddsratio_pooled_confint()
     return Pooled(
         test, float(st.oddsratio_pooled), (float(low), float(high)), bd, len(tables), len(tables) - len(usable)
     )
