@@ -1,7 +1,7 @@
 """Grouped Blind Ensemble (Rethinking VLA Model Scaling, arXiv 2602.09722): evaluate models on real robots without
 the people running and scoring the trials knowing which model is which.
 
-The protocol, as `ablate blind plan | lock | unblind` runs it:
+The protocol, as `ablate blind plan | status | lock | unblind` runs it:
 
 1. `plan` splits the models at random into disjoint groups of 4–8 (sizes as even as possible around
    `--group-size`), gives every model an alias (a word drawn at random, unique in the plan while the words last)
@@ -10,7 +10,8 @@ The protocol, as `ablate blind plan | lock | unblind` runs it:
    `judge`) and `plan.json`. None holds a model name, path or anything that maps aliases to models. The mapping
    goes to a sealed key file outside the plan folder; its SHA-256 (the commitment) is printed and kept in
    `plan.json`.
-2. The operator runs the trials by alias; the judge fills `outcomes.csv`.
+2. The operator runs the trials by alias; the judge fills `outcomes.csv`. Meanwhile `status` shows, by alias only,
+   which pairs are already settled on which target (a sequential test valid at any look; ablate/blind/interim.py).
 3. `lock` validates the filled sheet and records its SHA-256 in `lock.json`.
 4. `unblind --key` checks the key against the commitment, the run sheet against the key and the outcome sheet
    against the lock, then writes the trial table (DESIGN.md) for `ablate report`.

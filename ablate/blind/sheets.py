@@ -62,9 +62,12 @@ def read_run_sheet(path: Path) -> dict[str, Trial]:
     return trials
 
 
-def read_outcomes(path: Path, planned: dict[str, Trial]) -> list[dict]:
+def read_outcomes(path: Path, planned: dict[str, Trial], partial: bool = False) -> list[dict]:
     """The filled outcome sheet as rows {trial_id, success, progress, judge}; every planned trial exactly once,
-    `success` 0 or 1, `progress` empty or within [0, 1]. Raises InputError listing every problem found."""
+    `success` 0 or 1, `progress` empty or within [0, 1]. Raises InputError listing every problem found.
+
+    `partial` (the interim check during the trials): an empty `success` means not run yet, and the row is left out
+    of the result; every other check still applies."""
     problems: list[Problem] = []
 
     def problem(column: str, message: str, line: int | None) -> None:
@@ -88,6 +91,8 @@ def read_outcomes(path: Path, planned: dict[str, Trial]) -> list[dict]:
             if (row[column] or "").strip() != planned_value:
                 problem(column, f"trial {tid} was planned as {planned_value!r}, sheet says {row[column]!r}", line)
         success = (row["success"] or "").strip()
+        if partial and not success:
+            continue  # not run yet
         if success not in ("0", "1"):
             got = f"got {success!r}" if success else "the cell is empty"
             problem("success", f"trial {tid}: expected 0 or 1, {got}", line)

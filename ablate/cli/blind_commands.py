@@ -1,4 +1,5 @@
-"""`ablate blind plan | lock | unblind`: the Grouped Blind Ensemble (see ablate/blind/__init__.py for the protocol).
+"""`ablate blind plan | status | lock | unblind`: the Grouped Blind Ensemble (see ablate/blind/__init__.py for the
+protocol).
 
 Output never names a model before `unblind`: whoever runs `plan` may be sharing a screen with the operator."""
 
@@ -119,3 +120,22 @@ def unblind(
     typer.echo(summary.to_string(float_format=lambda x: f"{x:.2f}"))
     typer.echo(f"trial table: {', '.join(map(str, written))} ({len(table)} rows)")
     typer.echo(f"next: ablate report {written[0]}")
+
+
+@blind.command("status")
+def status(
+    folder: FolderArg,
+    alpha: Annotated[float, typer.Option(help="family-wise level, Bonferroni over all alias pairs × targets")] = 0.05,
+    as_json: Annotated[bool, typer.Option("--json", help="print the decisions as JSON")] = False,
+) -> None:
+    """Interim check while the trials run: per group, target and pair of aliases, settled or continue (by alias)."""
+    import json
+
+    from ablate.blind.interim import interim, status_lines
+
+    result = interim(folder, alpha)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, allow_nan=False, ensure_ascii=False))
+        return
+    for line in status_lines(result):
+        typer.echo(line)

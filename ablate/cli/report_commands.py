@@ -55,6 +55,12 @@ def report(
     cmh_continuity: Annotated[bool, typer.Option(help="CMH continuity correction (R's default: on)")] = True,
     resamples: Annotated[int, typer.Option(min=100, help="bootstrap resamples")] = 10_000,
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="interim check: stop / continue per comparison (needs --max-trials)")
+    ] = False,
+    max_trials: Annotated[
+        int | None, typer.Option(help="pre-registered maximum trials per arm and target, for --sequential")
+    ] = None,
     title: Annotated[str | None, typer.Option(help="report title")] = None,
     preregistration: Annotated[
         Path | None,
@@ -93,6 +99,9 @@ def report(
         resamples=resamples,
         seed=seed,
     )
+    if sequential or max_trials is not None:
+        _sequential(table, design, max_trials, alpha, out, title or f"sequential check: {trials.name}")
+        return
     start = time.perf_counter()
     result = analyse(table, design, options, source=str(trials))
     from ablate.report.sweep import add_confirmatory
@@ -111,6 +120,22 @@ def report(
     _echo(result, written, time.perf_counter() - start)
     if written.failed:
         raise typer.Exit(1)
+
+
+def _sequential(table, design, max_trials: int | None, alpha: float, out: Path, title: str) -> None:
+    from ablate.report.sequential_text import decision_lines, write_sequential
+    from ablate.stats.sequential import sequential_comparisons
+
+    if max_trials is None:
+        raise InputError.single(
+            "--max-trials", "", "--sequential needs the pre-registered maximum number of trials per arm and target"
+        )
+    seq = sequential_comparisons(table, design, max_trials, alpha)
+    paths = write_sequential(seq, out, title)
+    for line in decision_lines(seq):
+        typer.echo(f"- {line}")
+    typer.echo(f"{seq['method']} {seq['correction']}.")
+    typer.echo("wrote:\n" + "\n".join(f"  {p}" for p in paths))
 
 
 def _echo(result: dict, written, seconds: float) -> None:
