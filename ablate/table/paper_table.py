@@ -13,7 +13,7 @@ from pathlib import Path
 from ablate.errors import InputError
 from ablate.table.pivot import Cells, Key, margin_key, pivot
 from ablate.table.reference import load_reference
-from ablate.table.source import load_source
+from ablate.table.source import load_source, weighted_by_trials
 from ablate.table.spec import load_table_spec
 
 
@@ -54,6 +54,11 @@ def build(spec_path: str | Path, source: Path | None = None) -> PaperTable:
             "Fill it with `ablate table SPEC --source SWEEP_OR_TRIALS` (a sweep directory or a trial table)."
         )
     else:
+        if weighted_by_trials(frame, spec):
+            notes.append(
+                f"{spec.value} per cell = Σ {spec.value} × trials / Σ trials over its rows (an aggregated trial "
+                "table; `rates: mean_of_rows` in the spec gives the unweighted mean of the row rates)."
+            )
         unmatched = [key for key in published if key not in ours]
         if unmatched:
             notes.append(f"{len(unmatched)} published cells have no computed cell in the source (shown as —).")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ablate.table.source import weighted_by_trials
 from ablate.table.spec import TableSpec
 
 Key = tuple[str, ...]
@@ -19,13 +20,18 @@ Cells = dict[tuple[Key, Key], float]  # (row key, column key) -> value; a table 
 
 def pivot(frame: pd.DataFrame, spec: TableSpec) -> Cells:
     keys = spec.keys
+    weighted = weighted_by_trials(frame, spec)
     # Sort on the raw levels first so that seeds or task ids keep their numeric order (2 before 10) once
     # they become labels.
-    tidy = frame[[*keys, spec.value]].sort_values(keys, kind="stable")
+    tidy = frame[[*keys, spec.value, *(["trials"] if weighted else [])]].sort_values(keys, kind="stable")
     for name in keys:
         mapping = {str(ours): label for ours, label in spec.labels.get(name, {}).items()}
         tidy[name] = tidy[name].astype(str).replace(mapping)
-    aggregated = tidy.groupby(keys, sort=False)[spec.value].agg(spec.aggregate) * spec.scale
+    if weighted:  # aggregated rows: a cell's rate is over its trials, Σ successes / Σ trials
+        groups = tidy.assign(_weighted=tidy[spec.value] * tidy["trials"]).groupby(keys, sort=False)
+        aggregated = groups["_weighted"].sum() / groups["trials"].sum() * spec.scale
+    else:
+        aggregated = tidy.groupby(keys, sort=False)[spec.value].agg(spec.aggregate) * spec.scale
     aggregated = aggregated.round(spec.decimals)
     n_rows = len(spec.rows)
     cells = {(key[:n_rows], key[n_rows:]): float(v) for key, v in _by_tuple(aggregated)}

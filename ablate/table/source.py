@@ -41,6 +41,8 @@ def load_source(spec: TableSpec, doc: Document, override: Path | None = None) ->
     for name, level in spec.assume.items():
         if name not in frame.columns:
             frame[name] = level
+    if spec.value == "success" and "success" not in frame.columns and is_aggregated(frame):
+        frame["success"] = frame["successes"] / frame["trials"]  # each row's rate; pivot weights it by trials
     _check_columns(frame, spec, doc, str(path))
     return frame
 
@@ -101,6 +103,21 @@ def _check_columns(frame: pd.DataFrame, spec: TableSpec, doc: Document, source: 
         problems.append(doc.problem("value", f"column {spec.value!r} of {source} is not numeric"))
     if problems:
         raise InputError(problems)
+
+
+def is_aggregated(frame: pd.DataFrame) -> bool:
+    """An aggregated trial table (DESIGN.md): `successes, trials` per row instead of one row per trial."""
+    return {"successes", "trials"} <= set(frame.columns)
+
+
+def weighted_by_trials(frame: pd.DataFrame, spec: TableSpec) -> bool:
+    """Whether a cell's mean of `spec.value` is over trials rather than over rows."""
+    return (
+        is_aggregated(frame)
+        and spec.value in ("success", "progress")
+        and spec.aggregate == "mean"
+        and spec.rates == "pooled"
+    )
 
 
 def _names(frame: pd.DataFrame) -> str:

@@ -85,6 +85,9 @@ class TableSpec(_Strict):
     value: str
     aggregate: Literal["mean", "median", "sum", "count", "min", "max"] = "mean"
     scale: float = 1.0  # multiplies every aggregated cell: 100 turns a 0/1 success mean into a percentage
+    # On an aggregated trial table (`successes, trials` rows), the mean success or progress of a cell is over its
+    # trials (Σ successes / Σ trials), as over per-trial rows; `mean_of_rows` asks for the mean of the row rates.
+    rates: Literal["pooled", "mean_of_rows"] = "pooled"
     # Per key column: our level name -> the paper's label. Levels mapped to the same label are pooled.
     labels: dict[str, dict[Any, str]] = {}
     margins: MarginSpec | None = None
