@@ -1,6 +1,7 @@
 """How long a full `ablate report` takes on GM-100 (LingBot-VLA's 3 platforms × 101 tasks × 5 models, 22,725
 trials; 10,000 bootstrap resamples): statistics plus report.html, report.md, tables.tex and results.json. Target:
-under 5 s on the 2-core CI machine.
+under 5 s on the 2-core CI machine, for the whole `ablate report` process (start, imports, statistics, files) as a
+user runs it; the in-process time is printed beside it.
 
 Named baseline, measured in the same run: the two places where ablate does not call the library routine as is —
 sign-flip tests (a matrix product instead of `scipy.stats.permutation_test`) and Boschloo tests (cached per
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +40,14 @@ def full_report(out: Path) -> float:
     start = time.perf_counter()
     result = analyse(read_trials(TRIALS), Design(baseline="pi0.5", by=("embodiment",)), Options(resamples=10_000))
     write_report(result, out, "GM-100")
+    return time.perf_counter() - start
+
+
+def whole_cli(out: Path) -> float:
+    """Seconds for `ablate report … --by embodiment` as a user runs it: a new Python process, start to exit."""
+    command = [sys.executable, "-m", "ablate.cli.main", "report", str(TRIALS), "--baseline", "pi0.5"]
+    start = time.perf_counter()
+    subprocess.run([*command, "--by", "embodiment", "--out", str(out)], check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -81,12 +92,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        process = [whole_cli(Path(tmp) / f"cli{i}") for i in range(args.repeats)]
         times = [full_report(Path(tmp) / f"r{i}") for i in range(args.repeats)]
-    median = statistics.median(times)
+    median = statistics.median(process)
     print(
-        f"full report on GM-100 (22,725 trials, 10,000 resamples): median {median:.2f} s of {args.repeats} "
-        f"({', '.join(f'{t:.2f}' for t in times)}); target < 5 s: {'met' if median < 5 else 'NOT met'}"
+        f"ablate report on GM-100 (22,725 trials, 10,000 resamples), whole CLI process: median {median:.2f} s of "
+        f"{args.repeats} ({', '.join(f'{t:.2f}' for t in process)}); target < 5 s: {'met' if median < 5 else 'NOT met'}"
     )
+    print(f"  of which statistics and files in process (serial, one worker): median {statistics.median(times):.2f} s")
     ours, library = library_parts(pd.read_csv(TRIALS, dtype={"task": str}))
     print(
         f"exact tests + sign flips: ablate {ours:.2f} s vs scipy routines as is {library:.2f} s "

@@ -3,6 +3,7 @@ per-task numbers) written as report.html, report.md, tables.tex and results.json
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,7 @@ def report(
         margin=margin,
         resamples=resamples,
         seed=seed,
+        workers=min(os.cpu_count() or 1, 4),
     )
     if sequential or max_trials is not None:
         _sequential(table, design, max_trials, alpha, out, title or f"sequential check: {trials.name}")

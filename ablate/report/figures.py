@@ -10,7 +10,8 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: selectable in the page, faster than glyph paths
+import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 
 MANY = 40  # above this many targets, plots show groups
 

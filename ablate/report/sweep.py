@@ -5,12 +5,14 @@ report job that a Slurm launch submits after the run array (`afterany` dependenc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ablate import atomic
 from ablate.errors import InputError
 from ablate.evaluate.trial_table import TRIALS_DIR, read_trials
-from ablate.launch.sweep_dir import PREREGISTRATION
-from ablate.spec.schema import SweepSpec
+
+if TYPE_CHECKING:
+    from ablate.spec.schema import SweepSpec
 
 REPORT_DIR = "report"
 
@@ -58,6 +60,10 @@ def add_confirmatory(result: dict, table, source: Path, options, record_path: Pa
     given): test exactly those, as declared, and mark the rest of the report exploratory."""
     if record_path is not None and not record_path.is_file():
         raise InputError.single(record_path, "", "no such file; expected a sweep's preregistration.json")
+    if record_path is None and not Path(source).is_dir():
+        return  # a trial-table file holds no preregistration (and the planning modules need not load)
+    from ablate.launch.sweep_dir import PREREGISTRATION
+
     path = record_path or (Path(source) / PREREGISTRATION)
     record = atomic.read_json(path) if path.is_file() else None
     if record is None:

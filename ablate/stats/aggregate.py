@@ -39,6 +39,23 @@ def optimality_gap(rates: np.ndarray) -> np.ndarray:
 AGGREGATES = {"iqm": iqm, "median": median, "mean": mean, "optimality_gap": optimality_gap}
 
 
+def _summaries(rates: np.ndarray) -> dict[str, np.ndarray]:
+    """Every aggregate of `rates` [..., seeds, tasks] from one sort: the same values as `AGGREGATES`, several
+    times faster on [10,000 resamples, 1, 303 tasks] than a partition per statistic."""
+    flat = np.sort(rates.reshape(*rates.shape[:-2], -1), axis=-1)
+    n = flat.shape[-1]
+    cut = int(0.25 * n)  # as scipy.stats.trim_mean: int(proportion × n) cut from each end
+    task_means = flat if rates.shape[-2] == 1 else np.sort(rates.mean(axis=-2), axis=-1)
+    m = task_means.shape[-1]
+    middle = (task_means[..., (m - 1) // 2] + task_means[..., m // 2]) / 2
+    return {
+        "iqm": flat[..., cut : n - cut].mean(axis=-1),
+        "median": middle,
+        "mean": flat.mean(axis=-1),
+        "optimality_gap": np.maximum(OPTIMALITY_THRESHOLD - flat, 0).mean(axis=-1),
+    }
+
+
 def probability_of_improvement(arm: np.ndarray, baseline: np.ndarray) -> np.ndarray:
     """P(X > Y) + ½P(X = Y) per task, X from the arm's seeds and Y from the baseline's, averaged over tasks.
     arm, baseline: [..., seeds, tasks]."""
@@ -62,13 +79,14 @@ def intervals(arm: np.ndarray, baseline: np.ndarray, resamples: int, level: floa
         picks = rng.integers(0, tasks, size=(resamples, tasks))
         boot_a, boot_b = arm[0][picks][:, None], baseline[0][picks][:, None]  # the same tasks for both arms
     how = {"method": METHOD if seeds > 1 else ONE_SEED, "level": level}
+    point_a, point_b, many_a, many_b = (_summaries(x) for x in (arm, baseline, boot_a, boot_b))
     out = {
         name: {
-            "arm": {"estimate": float(f(arm)), "ci": list(percentile(f(boot_a), level))},
-            "baseline": {"estimate": float(f(baseline)), "ci": list(percentile(f(boot_b), level))},
+            "arm": {"estimate": float(point_a[name]), "ci": list(percentile(many_a[name], level))},
+            "baseline": {"estimate": float(point_b[name]), "ci": list(percentile(many_b[name], level))},
         }
         | how
-        for name, f in AGGREGATES.items()
+        for name in AGGREGATES
     }
     out["probability_of_improvement"] = {
         "estimate": float(probability_of_improvement(arm, baseline)),

@@ -40,6 +40,7 @@ class Options:
     margin: float | None = None
     resamples: int = 10_000
     seed: int = 0
+    workers: int = 1  # processes for the comparisons; the result does not depend on it
 
 
 class NothingToCompare(InputError):
@@ -56,7 +57,7 @@ def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), s
             f"only the baseline {design.baseline!r} is in the table; nothing to compare it with "
             "(expected at least one other level)",
         )
-    comparisons, untestable = [], []
+    jobs, untestable = [], []
     strata = [()] if not design.strata else list(data.groupby(list(design.strata), sort=False).groups)
     for stratum in strata:
         stratum = stratum if isinstance(stratum, tuple) else (stratum,)
@@ -72,13 +73,15 @@ def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), s
             if not has_baseline:
                 untestable.append({"label": label, "reason": f"no trials of the baseline {design.baseline} here"})
                 continue
-            comparison = _compare(part, design, level, where, label, options)
-            if comparison["targets"]:
-                comparisons.append(comparison)
-            else:
-                why = "; ".join(f"{t['target']} {t['reason']}" for t in comparison["left_out"])
-                reason = f"no target evaluated on both sides ({why})" if why else "no target evaluated on both sides"
-                untestable.append(comparison | {"label": label, "reason": reason})
+            jobs.append((part, design, level, where, label, options))
+    comparisons = []
+    for comparison in _run(jobs, options.workers):
+        if comparison["targets"]:
+            comparisons.append(comparison)
+        else:
+            why = "; ".join(f"{t['target']} {t['reason']}" for t in comparison["left_out"])
+            reason = f"no target evaluated on both sides ({why})" if why else "no target evaluated on both sides"
+            untestable.append(comparison | {"reason": reason})
     if not comparisons:
         reasons = "; ".join(f"{u['label']}: {u['reason']}" for u in untestable)
         raise NothingToCompare.single(source, design.column, f"no comparison can be tested ({reasons})")
@@ -94,6 +97,23 @@ def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), s
     }
     result["verdicts"] = verdicts(result)
     return result
+
+
+def _run(jobs: list[tuple], workers: int) -> list[dict]:
+    """Each comparison is independent and seeds its own resamples, so they can run in worker processes with the
+    same result, in order. Forked workers start with the modules already imported; the library default is serial
+    (a caller that holds threads should not fork), the CLI asks for one worker per core."""
+    if workers <= 1 or len(jobs) < 2:
+        return [_compare(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_compare_job, jobs))
+
+
+def _compare_job(job: tuple) -> dict:
+    return _compare(*job)
 
 
 def _label(level: str, baseline: str, where: dict) -> str:
