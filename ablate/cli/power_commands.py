@@ -35,7 +35,9 @@ def power(
         float | None, typer.Option(help="non-inferiority margin M: H1 Δ > −M (Farrington–Manning)")
     ] = None,
     pilot: Annotated[Path | None, typer.Option(help="pilot trial table or sweep dir: plan seeds × trials")] = None,
-    baseline: Annotated[str | None, typer.Option(help="the pilot's baseline arm (its rate is the default)")] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="the pilot's baseline arm, or FACTOR=LEVEL (its rate is the default)")
+    ] = None,
     icc: Annotated[float | None, typer.Option(help="between-seed ICC ρ, instead of estimating it from --pilot")] = None,
     trials_per_seed: Annotated[
         str, typer.Option(help="comma-separated trials per seed to plan for")
@@ -147,7 +149,9 @@ def _seed_plan(
         raise InputError.single("--baseline", "", "names an arm of --pilot; give --pilot")
     if goal.rate is None and found is not None:
         goal.rate = found["baseline_rate"]
-        goal.rate_source = f"pilot, arm {baseline}" if baseline else "pilot, all arms pooled"
+        arm = found.get("baseline_arm")
+        named = f"arm {arm}" + (f" ({baseline})" if baseline != arm else "")
+        goal.rate_source = f"pilot, {named}" if baseline else "pilot, all arms pooled"
     goal.check()
     rho = icc if icc is not None else found["icc"]["rho"]
     high = None if icc is not None else found["icc"]["high"]
@@ -197,14 +201,29 @@ def _pilot(path: Path, baseline: str | None) -> dict:
     from ablate.stats import seed_power as sp
     from ablate.stats.counts import Design, cells
 
-    counts = cells(_read(path), Design(column="arm"), source=str(path))
+    table = _read(path)
+    if baseline and "=" in baseline:
+        baseline = _arm_of(table, baseline, path)
+    counts = cells(table, Design(column="arm"), source=str(path))
     arms = list(dict.fromkeys(counts["arm"]))
     if baseline is not None and baseline not in arms:
         raise InputError.single("--baseline", "", f"no arm {baseline!r} in {path}; arms: {', '.join(arms)}")
     try:
-        return {"path": str(path), **sp.pilot_summary(counts, baseline)}
+        return {"path": str(path), "baseline_arm": baseline, **sp.pilot_summary(counts, baseline)}
     except ValueError as e:
         raise InputError.single(path, "seed", str(e)) from e
+
+
+def _arm_of(table, level: str, path: Path) -> str:
+    """FACTOR=LEVEL, as `ablate report --baseline` takes it, to the one arm of the pilot at that level."""
+    column, value = (x.strip() for x in level.split("=", 1))
+    if column not in table.columns:
+        raise InputError.single("--baseline", "", f"no factor column {column!r} in {path}")
+    arms = sorted(set(table.loc[table[column].astype(str) == value, "arm"].astype(str)))
+    if len(arms) != 1:
+        found = f"arms {', '.join(arms)}" if arms else "no arm"
+        raise InputError.single("--baseline", "", f"{level} names {found} in {path}; expected exactly one arm")
+    return arms[0]
 
 
 def _render(r: dict) -> list[str]:

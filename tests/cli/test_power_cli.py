@@ -163,3 +163,13 @@ def test_power_does_not_import_torch(tmp_path):
     for args in (["--baseline-rate", "0.6", "--delta", "-0.2"], ["--pilot", str(path), "--delta", "-0.2"]):
         out = subprocess.run([sys.executable, "-c", PROBE, "power", *args], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
+
+
+def test_the_pilot_baseline_can_be_named_as_a_factor_level(tmp_path):
+    path, table = _pilot(tmp_path, rho=0.2)
+    table.assign(mixture=table["arm"].map({"base": "target_only", "new": "pooled"})).to_csv(path, index=False)
+    out = _power("--pilot", path, "--baseline", "mixture=target_only", "--delta", "-0.2", "--alternative", "less")
+    assert out.returncode == 0, out.stderr
+    assert "chosen from the pilot, arm base" in out.stdout
+    wrong = _power("--pilot", path, "--baseline", "mixture=none", "--delta", "-0.2")
+    assert wrong.returncode == 2 and "mixture=none names no arm" in wrong.stderr
