@@ -88,7 +88,12 @@ def _check_run_sheet(
 
 def _entry(judged: dict, group: str, target: str, a: str, b: str, max_trials: int, alpha: float) -> dict:
     done_a, done_b = judged.get((group, target, a), {}), judged.get((group, target, b), {})
-    both = sorted(done_a.keys() & done_b.keys())  # trial k of each: the same round of the run sheet
+    # Trial k of each is the same round of the run sheet. Only the unbroken run of rounds from the first counts: a
+    # round judged out of order would otherwise slot into the middle of a sequence already looked at, and the
+    # test is valid for sequences that only ever grow at the end.
+    both = []
+    while len(both) + 1 in done_a and len(both) + 1 in done_b:  # rounds are numbered 1, 2, … on the run sheet
+        both.append(len(both) + 1)
     decision = compare([done_a[k] for k in both], [done_b[k] for k in both], max_trials, alpha, "two-sided")
     named = {STATES[BETTER]: f"stop: {a} better", STATES[WORSE]: f"stop: {b} better"}
     verdict = named.get(decision.state, decision.state)
@@ -99,7 +104,7 @@ def _entry(judged: dict, group: str, target: str, a: str, b: str, max_trials: in
         "counts": {
             alias: {"successes": sum(done.values()), "trials": len(done)} for alias, done in ((a, done_a), (b, done_b))
         },
-        "waiting_for_partner": len(done_a) + len(done_b) - 2 * len(both),
+        "waiting_for_partner": len(done_a) + len(done_b) - 2 * len(both),  # incl. rounds after a gap
         "verdict": verdict,
         "decision": asdict(decision),
     }

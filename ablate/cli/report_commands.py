@@ -62,6 +62,9 @@ def report(
     max_trials: Annotated[
         int | None, typer.Option(help="pre-registered maximum trials per arm and target, for --sequential")
     ] = None,
+    family: Annotated[
+        int | None, typer.Option(help="for --sequential: planned comparison × target tests (Bonferroni divisor)")
+    ] = None,
     title: Annotated[str | None, typer.Option(help="report title")] = None,
     preregistration: Annotated[
         Path | None,
@@ -101,8 +104,28 @@ def report(
         seed=seed,
         workers=min(os.cpu_count() or 1, 4),
     )
-    if sequential or max_trials is not None:
-        _sequential(table, design, max_trials, alpha, out, title or f"sequential check: {trials.name}")
+    if not sequential and (max_trials is not None or family is not None):
+        raise InputError.single("--max-trials", "", "--max-trials and --family belong to --sequential; add it")
+    if sequential:
+        given = {
+            "--pairs": pairs != "baseline",
+            "--margin": margin is not None,
+            "--rate-ci": rate_ci != "wilson",
+            "--delta-ci": delta_ci != "newcombe",
+            "--exact-test": exact_test != "boschloo",
+            "--correction": correction != "holm",
+            "--by": bool(by),
+            "--preregistration": preregistration is not None,
+        }
+        if any(given.values()):
+            flags = ", ".join(f for f, on in given.items() if on)
+            raise InputError.single(
+                flags,
+                "",
+                "--sequential writes only the interim decisions (Bonferroni-corrected sequential tests); "
+                "these flags belong to the full report on the final table",
+            )
+        _sequential(table, design, max_trials, alpha, family, out, title or f"sequential check: {trials.name}")
         return
     start = time.perf_counter()
     result = analyse(table, design, options, source=str(trials))
@@ -124,7 +147,7 @@ def report(
         raise typer.Exit(1)
 
 
-def _sequential(table, design, max_trials: int | None, alpha: float, out: Path, title: str) -> None:
+def _sequential(table, design, max_trials: int | None, alpha: float, family, out: Path, title: str) -> None:
     from ablate.report.sequential_text import decision_lines, write_sequential
     from ablate.stats.sequential import sequential_comparisons
 
@@ -132,11 +155,11 @@ def _sequential(table, design, max_trials: int | None, alpha: float, out: Path, 
         raise InputError.single(
             "--max-trials", "", "--sequential needs the pre-registered maximum number of trials per arm and target"
         )
-    seq = sequential_comparisons(table, design, max_trials, alpha)
+    seq = sequential_comparisons(table, design, max_trials, alpha, family=family)
     paths = write_sequential(seq, out, title)
     for line in decision_lines(seq):
         typer.echo(f"- {line}")
-    typer.echo(f"{seq['method']} {seq['correction']}.")
+    typer.echo(f"{seq['method']}. {seq['correction']}.")
     typer.echo("wrote:\n" + "\n".join(f"  {p}" for p in paths))
 
 

@@ -13,6 +13,8 @@ matplotlib.use("Agg")
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: selectable in the page, faster than glyph paths
 import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 
+from ablate.report.text import signed  # noqa: E402
+
 MANY = 40  # above this many targets, plots show groups
 
 
@@ -51,7 +53,7 @@ def forest(result: dict) -> str:
         ax.plot(est, y, "o", color=color, ms=4)
     ax.axvline(0, color="grey", lw=0.8, ls="--")
     ax.set_yticks(ys, [f"{c} · {t}" for c, t, *_ in rows], fontsize=7)
-    ax.set_xlabel(f"Δ success rate, arm − baseline ({result['methods']['delta_interval']} interval per target)")
+    ax.set_xlabel(f"Δ success rate, arm − baseline (per target: {result['methods']['delta_interval']})", fontsize=8)
     ax.set_title("Transfer deltas", fontsize=10)
     return _svg(fig)
 
@@ -73,7 +75,7 @@ def heatmap(result: dict) -> str:
         for j, v in enumerate(row):
             if v == v:
                 dark = abs(v) > 0.6 * limit  # the colour map's ends are dark: white text there
-                ax.text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=6, color="white" if dark else "black")
+                ax.text(j, i, signed(v), ha="center", va="center", fontsize=6, color="white" if dark else "black")
     fig.colorbar(image, ax=ax, label="Δ success rate")
     ax.set_title("Transfer: compared level (source) → target", fontsize=10)
     return _svg(fig)

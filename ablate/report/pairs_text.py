@@ -86,8 +86,10 @@ def _pairs_note(family: dict) -> str:
     skipped = (
         f"; {untestable} pair{'s' if untestable != 1 else ''} without a common target untested" if untestable else ""
     )
+    intervals = " or ".join(dict.fromkeys(x["delta"]["method"] for x in family["pairs"])) or "none"
     return (
         f"Two-sided {tests} tests on seed-pooled counts over each pair's common targets, adjusted by "
         f"{family['correction']} ({scope} as one family){skipped}; {family['level']:.0%} intervals for "
-        f"Δ = rate(a) − rate(b), not adjusted for multiplicity; significant means adjusted p < {family['alpha']:g}."
+        f"Δ = rate(a) − rate(b) ({intervals}), not adjusted for multiplicity; significant means adjusted "
+        f"p < {family['alpha']:g}."
     )

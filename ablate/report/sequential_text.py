@@ -52,7 +52,7 @@ def write_sequential(seq: dict, out: Path, title: str) -> list[Path]:
         "",
         markdown_table(head, rows),
         "",
-        f"*{seq['method']} {seq['correction']}.*",
+        f"*{seq['method']}. {seq['correction']}.*",
         "",
         *[f"- {line}" for line in decision_lines(seq)[len(rows) :]],
     ]

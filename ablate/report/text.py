@@ -63,6 +63,7 @@ def delta_rows(comparison: dict, margin: float | None) -> tuple[list[str], list[
     head = ["target", "arm", "baseline", "Δ [CI]", "Δ [seed-clustered CI]", "p (arm < baseline)", "adjusted p"]
     head += [f"p (Δ > −{margin:g})"] if margin is not None else []
     rows = []
+    unclustered = "– (one seed)" if comparison["seeds"] else "– (no paired seeds)"
     for t in comparison["targets"]:
         nt = t["negative_transfer"]
         clustered = t.get("delta_clustered")
@@ -71,7 +72,7 @@ def delta_rows(comparison: dict, margin: float | None) -> tuple[list[str], list[
             f"{t['arm']['successes']}/{t['arm']['trials']}",
             f"{t['baseline']['successes']}/{t['baseline']['trials']}",
             interval(t["delta"]["estimate"], t["delta"]["ci"], True),
-            interval(clustered["estimate"], clustered["ci"], True) if clustered else "– (one seed)",
+            interval(clustered["estimate"], clustered["ci"], True) if clustered else unclustered,
             p(nt["p"]),
             p(nt["p_adjusted"]),
         ]
@@ -135,15 +136,17 @@ def left_out_rows(result: dict) -> tuple[list[str], list[list[str]]]:
 
 
 def progress_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
-    head = ["targets", "mean progress Δ [CI]", "Wilcoxon V", "Wilcoxon p", "sign-flip p"]
+    head = ["targets", "n", "mean progress Δ [CI]", "Wilcoxon V", "Wilcoxon p", "sign-flip p"]
     rows = []
     for where, g in _groups(comparison):
         if "progress" not in g:
             continue
         pr = g["progress"]
+        missing = pr.get("targets_without_progress", 0)
         rows.append(
             [
                 where,
+                f"{pr.get('targets', g['targets'])}" + (f" ({missing} without progress)" if missing else ""),
                 interval(pr["mean_delta"]["estimate"], pr["mean_delta"]["ci"], True),
                 "–" if _missing(pr["wilcoxon"]["statistic"]) else f"{pr['wilcoxon']['statistic']:g}",
                 p(pr["wilcoxon"]["p"]),

@@ -9,31 +9,29 @@ breaking ties, and the interval would miss its own point estimate."""
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 METHOD = "percentile bootstrap: seeds resampled within each task (rliable's stratified bootstrap)"
-ONE_SEED = "percentile bootstrap: tasks resampled (one seed: no seeds to resample within a task)"
+ONE_SEED = "percentile bootstrap: tasks resampled (one cluster per task — one seed, or unpaired seeds pooled)"
 OPTIMALITY_THRESHOLD = 1.0  # rliable's γ: a success rate cannot exceed 1, so the gap is the mean shortfall from 1
 
 
 def iqm(rates: np.ndarray) -> np.ndarray:
-    """Interquartile mean over the last two axes (seeds × tasks)."""
-    flat = rates.reshape(*rates.shape[:-2], -1)
-    return stats.trim_mean(flat, 0.25, axis=-1)
+    """Interquartile mean over the last two axes (seeds × tasks), as scipy's trim_mean(…, 0.25)."""
+    return _summaries(rates)["iqm"]
 
 
 def median(rates: np.ndarray) -> np.ndarray:
     """rliable's median: of the per-task means over seeds."""
-    return np.median(rates.mean(axis=-2), axis=-1)
+    return _summaries(rates)["median"]
 
 
 def mean(rates: np.ndarray) -> np.ndarray:
-    return rates.mean(axis=(-2, -1))
+    return _summaries(rates)["mean"]
 
 
 def optimality_gap(rates: np.ndarray) -> np.ndarray:
     """rliable's optimality gap: the mean shortfall below γ = 1 over seeds × tasks (lower is better)."""
-    return np.maximum(OPTIMALITY_THRESHOLD - rates, 0).mean(axis=(-2, -1))
+    return _summaries(rates)["optimality_gap"]
 
 
 AGGREGATES = {"iqm": iqm, "median": median, "mean": mean, "optimality_gap": optimality_gap}

@@ -43,6 +43,12 @@ class Options:
     workers: int = 1  # processes for the comparisons; the result does not depend on it
 
 
+ZERO_WIDTH = (
+    "zero width: every resample repeats the observed outcomes (all trials succeeded or all failed on each target, "
+    "and no seeds to resample); read the per-target intervals"
+)
+
+
 class NothingToCompare(InputError):
     """The table holds no comparison that can be tested (only the baseline, or no target both sides share)."""
 
@@ -89,7 +95,7 @@ def analyse(table: pd.DataFrame, design: Design, options: Options = Options(), s
         "source": source,
         "design": asdict(design),
         "options": asdict(options),
-        "methods": _methods(options, data),
+        "methods": _methods(options, comparisons),
         "nulls": NULLS,
         "rates": _rates(data, design, options),
         "comparisons": comparisons,
@@ -103,9 +109,10 @@ def _run(jobs: list[tuple], workers: int) -> list[dict]:
     """Each comparison is independent and seeds its own resamples, so they can run in worker processes with the
     same result, in order. Forked workers start with the modules already imported; the library default is serial
     (a caller that holds threads should not fork), the CLI asks for one worker per core."""
-    if workers <= 1 or len(jobs) < 2:
-        return [_compare(*job) for job in jobs]
     import multiprocessing
+
+    if workers <= 1 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_compare(*job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
@@ -120,9 +127,9 @@ def _label(level: str, baseline: str, where: dict) -> str:
     return f"{level} vs {baseline}" + (f" [{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else "")
 
 
-def _methods(o: Options, data: pd.DataFrame) -> dict[str, str]:
+def _methods(o: Options, comparisons: list[dict]) -> dict[str, str]:
     correction = significance.CORRECTIONS[o.correction]
-    seeds = data["seed"].nunique()
+    seeds = max(len(c["seeds"]) for c in comparisons)  # paired seeds: unpaired ones are pooled into one cluster
     return {
         "rate_interval": f"{proportions.RATE_METHODS[o.rate_method][1]}, {o.level:.0%}, trials pooled over seeds",
         "delta_interval": f"{proportions.DELTA_METHODS[o.delta_method][2]}, {o.level:.0%}, trials pooled over seeds",
@@ -142,12 +149,13 @@ def _methods(o: Options, data: pd.DataFrame) -> dict[str, str]:
 
 def _rates(data: pd.DataFrame, design: Design, o: Options) -> list[dict]:
     keys = [design.column, *design.strata, "embodiment", "task"]
-    data = data.assign(weighted=data["progress"] * data["trials"])
+    data = data.assign(weighted=data["progress"].fillna(0) * data["progress_trials"])
     g = data.groupby(keys, sort=False).agg(
         successes=("successes", "sum"),
         trials=("trials", "sum"),
         seeds=("seed", "nunique"),
         weighted=("weighted", "sum"),
+        progress_trials=("progress_trials", "sum"),
     )
     g = g.reset_index().sort_values(["embodiment", "task"], kind="stable")  # targets ordered as in the comparisons
     ci = proportions.rate(g["successes"].to_numpy(), g["trials"].to_numpy(), o.rate_method, o.level)
@@ -155,7 +163,7 @@ def _rates(data: pd.DataFrame, design: Design, o: Options) -> list[dict]:
     out = []
     for i, row in enumerate(g.itertuples(index=False)):
         r = row._asdict()
-        progress = r["weighted"] / r["trials"] if has_progress else None
+        progress = r["weighted"] / r["progress_trials"] if has_progress and r["progress_trials"] else None
         out.append(
             {k: r[k] for k in keys}
             | {
@@ -274,8 +282,10 @@ def _target_rows(a, b, pa, pb, targets, seeds, o: Options) -> list[dict]:
             }
         if o.margin is not None:
             row["non_inferiority"] = significance.non_inferiority(s1, n1, s0, n0, o.margin)
-        if pa is not None:
-            row["progress_delta"] = float(np.nanmean(pa[:, j]) - np.nanmean(pb[:, j]))
+        if pa is not None and pb is not None:
+            both = np.isfinite(pa[:, j]).any() and np.isfinite(pb[:, j]).any()
+            if both:  # a target whose progress one side never recorded has no progress delta
+                row["progress_delta"] = float(np.nanmean(pa[:, j]) - np.nanmean(pb[:, j]))
         rows.append(row)
     return rows
 
@@ -332,11 +342,24 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
         "uninformative_targets": pooled.skipped,
         "mean_delta": {"estimate": mean_delta, "ci": [low, high], "method": bootstrap.method(seeds), "level": o.level},
     }
+    if high - low < 1e-12:  # 0/n or n/n everywhere with one cluster: resampling trials cannot vary anything
+        out["mean_delta"]["note"] = ZERO_WIDTH
     out |= aggregate.intervals(a.successes / a.trials, b.successes / b.trials, o.resamples, o.level, o.seed)
     if pa is not None and pb is not None:
-        diff = np.nanmean(pa[:, idx], axis=0) - np.nanmean(pb[:, idx], axis=0)
-        lo, hi = bootstrap.mean_difference_interval(pa[:, idx], pb[:, idx], o.resamples, o.level, o.seed)
-        out["progress"] = {
+        out |= _progress_tests(pa[:, idx], pb[:, idx], seeds, o)
+    return out
+
+
+def _progress_tests(pa: np.ndarray, pb: np.ndarray, seeds: int, o: Options) -> dict:
+    """Paired tests on progress over the targets where both sides recorded it; the others are counted out."""
+    recorded = np.isfinite(pa).any(axis=0) & np.isfinite(pb).any(axis=0)
+    if not recorded.any():
+        return {}
+    pa, pb = pa[:, recorded], pb[:, recorded]
+    diff = np.nanmean(pa, axis=0) - np.nanmean(pb, axis=0)
+    lo, hi = bootstrap.mean_difference_interval(pa, pb, o.resamples, o.level, o.seed)
+    return {
+        "progress": {
             "mean_delta": {
                 "estimate": float(diff.mean()),
                 "ci": [lo, hi],
@@ -346,5 +369,7 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
             },
             "wilcoxon": paired.wilcoxon(diff),
             "sign_flip": paired.sign_flip(diff, resamples=o.resamples, seed=o.seed),
+            "targets": int(recorded.sum()),
+            "targets_without_progress": int((~recorded).sum()),
         }
-    return out
+    }

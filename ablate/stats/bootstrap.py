@@ -8,6 +8,7 @@ rate. Intervals are percentile intervals (BCa breaks down at 0 % and 100 %, whic
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,7 +87,11 @@ def mean_difference_interval(
     seeds, targets = diff.shape
     if seeds > 1:
         draws = rng.integers(0, seeds, size=(resamples, seeds, targets))
-        means = np.take_along_axis(diff[None], draws, axis=1).mean(axis=(1, 2))
+        drawn = np.take_along_axis(diff[None], draws, axis=1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():  # a seed without progress is skipped
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(drawn, axis=(1, 2))
+        means = means[np.isfinite(means)]
     else:
         picks = rng.integers(0, targets, size=(resamples, targets))
         means = diff[0][picks].mean(axis=1)

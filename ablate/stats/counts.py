@@ -29,8 +29,8 @@ class Design:
 
 
 def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> pd.DataFrame:
-    """One row per (design.column, strata, seed, embodiment, task): successes, trials, progress (mean; NaN if
-    absent)."""
+    """One row per (design.column, strata, seed, embodiment, task): successes, trials, progress (the mean over
+    the trials that recorded it; NaN if none did) and progress_trials (how many did)."""
     table = table.copy()
     if "seed" not in table:
         table["seed"] = 0  # one evaluation per arm: a single cluster
@@ -54,11 +54,13 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
         _check_counts(table, source)
         grouped = table.groupby(keys, sort=False)
         out = grouped[["successes", "trials"]].sum()
-        if "progress" in table:
-            weighted = (table["progress"] * table["trials"]).groupby([table[k] for k in keys], sort=False).sum()
-            out["progress"] = weighted / out["trials"]
-        else:
-            out["progress"] = np.nan
+        by = [table[k] for k in keys]
+        progress = table["progress"] if "progress" in table else pd.Series(np.nan, index=table.index)
+        # A row without progress says nothing about it: it is left out of the mean, not counted as 0.
+        covered = (table["trials"] * progress.notna()).groupby(by, sort=False).sum()
+        weighted = (progress.fillna(0) * table["trials"]).groupby(by, sort=False).sum()
+        out["progress"] = (weighted / covered.where(covered > 0)).to_numpy()
+        out["progress_trials"] = covered.to_numpy()
         return out.reset_index()
     bad = ~table["success"].isin([0, 1, True, False])
     if bad.any():
@@ -68,7 +70,12 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
     if "progress" not in table:
         table["progress"] = np.nan
     grouped = table.groupby(keys, sort=False)
-    out = grouped.agg(successes=("success", "sum"), trials=("success", "size"), progress=("progress", "mean"))
+    out = grouped.agg(
+        successes=("success", "sum"),
+        trials=("success", "size"),
+        progress=("progress", "mean"),  # over the trials that recorded progress
+        progress_trials=("progress", "count"),
+    )
     return out.reset_index()
 
 

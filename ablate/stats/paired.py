@@ -24,7 +24,8 @@ def wilcoxon(diff: np.ndarray, alternative: str = "two-sided") -> Outcome:
     nonzero = diff[diff != 0]
     if len(nonzero) == 0:
         return Outcome(0.0, 1.0, "Wilcoxon signed-rank (all differences zero)", _WORDS[alternative])
-    exact = len(nonzero) < 50 and len(np.unique(np.abs(nonzero))) == len(nonzero)
+    # As R's wilcox.test: exact only below 50 differences without ties and without zeros.
+    exact = len(nonzero) < 50 and len(np.unique(np.abs(nonzero))) == len(nonzero) == len(diff)
     res = stats.wilcoxon(
         diff, zero_method="wilcox", correction=True, alternative=alternative, method="exact" if exact else "approx"
     )

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ablate.stats import proportions, significance
 from ablate.stats.counts import Design
+from ablate.stats.jsonable import plain
 from ablate.stats.letters import METHOD as LETTERS_METHOD
 from ablate.stats.letters import compact_letters
 
@@ -31,8 +32,8 @@ Target = tuple[str, str]
 Counts = dict[str, dict[Target, tuple[int, int]]]  # level → target → (successes, trials), pooled over seeds
 
 MOVER = (
-    "mean over targets of per-target Δ; MOVER interval from Wilson score intervals (Zou & Donner 2008; "
-    "Newcombe's hybrid score for one target)"
+    "mean over targets of per-target Δ; MOVER interval from Wilson score intervals (Zou & Donner 2008), whatever "
+    "--rate-ci and --delta-ci say"
 )
 ORDER = (
     "arms by pooled success rate over their targets in the stratum, best first (ties in table order), as "
@@ -181,17 +182,10 @@ def _outcome(test: significance.Outcome) -> dict:
 
 
 def _finite(d: dict, reason: str) -> dict:
-    """Strict JSON: NaN becomes None, and the dict says why."""
-    fixed, missing = {}, False
-    for k, v in d.items():
-        if isinstance(v, float | np.floating) and math.isnan(v):
-            v, missing = None, True
-        elif isinstance(v, list):
-            missing |= any(isinstance(x, float | np.floating) and math.isnan(x) for x in v)
-            v = [None if isinstance(x, float | np.floating) and math.isnan(x) else float(x) for x in v]
-        elif isinstance(v, np.floating):
-            v = float(v)
-        fixed[k] = v
-    if missing:
-        fixed["reason"] = reason
-    return fixed
+    """Strict JSON (`jsonable.plain`), with this module's reason as the `note` where a number is not defined."""
+    return plain(d if not _has_undefined(d) else d | {"note": reason})
+
+
+def _has_undefined(d: dict) -> bool:
+    values = [x for v in d.values() for x in (v if isinstance(v, list) else [v])]
+    return any(isinstance(x, float | np.floating) and not math.isfinite(x) for x in values)

@@ -113,8 +113,10 @@ def seed_power(
 ) -> float:
     """Power of the t test on per-seed rates with `seeds` per arm (two-sided: both tails, R's `strict = TRUE`)."""
     variance = _seed_variances(baseline_rate, delta, rho, trials_per_seed)
-    if seeds < 2 or variance <= 0:
-        return float("nan")
+    if seeds < 2:
+        return 0.0  # a t test needs two seeds per arm
+    if variance <= 0:  # ρ = 0 and endless trials per seed: every seed shows the true rate exactly
+        return 1.0 if shift(delta, alternative, margin) > 0 else 0.0
     df = 2 * seeds - 2
     ncp = shift(delta, alternative, margin) / math.sqrt(variance / seeds)
     if alternative == "two-sided" and margin is None:

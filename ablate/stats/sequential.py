@@ -131,7 +131,12 @@ def _outcomes(values: Sequence[int], name: str, max_trials: int) -> np.ndarray:
 
 
 def sequential_comparisons(
-    table: pd.DataFrame, design: Design, max_trials: int, alpha: float = 0.05, alternative: str = "two-sided"
+    table: pd.DataFrame,
+    design: Design,
+    max_trials: int,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+    family: int | None = None,
 ) -> dict:
     """Sequential decisions for every level of `design.column` against `design.baseline` (within each stratum of
     `design.strata`), per target (embodiment, task), from per-trial rows ordered by `trial` (run order).
@@ -150,9 +155,17 @@ def sequential_comparisons(
     _check_settings(max_trials, alpha, alternative)
     data = _per_trial(table, design, max_trials)
     compared, dropped = _pairings(data, design)
-    family = sum(len(c[-1]) for c in compared)
-    if not family:
+    observed = sum(len(c[-1]) for c in compared)
+    if not observed:
         raise InputError.single("trial table", design.column, "no target was evaluated on both an arm and the baseline")
+    if family is not None and observed > family:
+        raise InputError.single(
+            "--family", "", f"the table holds {observed} comparison × target tests, more than the declared {family}"
+        )
+    # The Bonferroni divisor must not shrink from one look to the next: a declared family fixes it; without one,
+    # the tests in the table now are the family, and the notes say to declare it when more will come.
+    declared = family is not None
+    family = family or observed
     each = alpha / family
     comparisons = [_comparison(*c, design.baseline, max_trials, each, alternative) for c in compared]
     states = [t["decision"]["state"] for c in comparisons for t in c["targets"]]
@@ -168,7 +181,15 @@ def sequential_comparisons(
         "comparisons": comparisons,
         "summary": {s: states.count(s) for s in STATES.values()},
         "dropped": dropped,
-        "notes": _notes(data, design, comparisons),
+        "notes": _notes(data, design, comparisons)
+        + (
+            []
+            if declared
+            else [
+                f"family size {family}: the comparison × target tests in the table now; if more arms or targets "
+                "will join, declare the planned family (--family) so that every look tests at the same level"
+            ]
+        ),
     }
 
 

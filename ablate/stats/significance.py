@@ -96,6 +96,8 @@ def adjust(tests: list[Outcome], correction: str = "holm", over: str = "targets"
 def _multipletests(ps: np.ndarray, method: str) -> np.ndarray:
     # statsmodels' Holm runs gc.collect() on every call, 0.08 s each with a report's objects alive; frozen
     # objects are skipped by the collector, so freezing them first keeps the library call and drops the cost.
+    if gc.get_freeze_count():  # the host froze objects itself: leave its freeze alone
+        return multipletests(ps, method=method)[1]
     gc.freeze()
     try:
         return multipletests(ps, method=method)[1]
@@ -116,6 +118,9 @@ def non_inferiority(s1: int, n1: int, s0: int, n0: int, margin: float) -> Outcom
 
 
 NO_VARYING_TARGET = "not defined: no target whose outcomes vary (every trial succeeded, or every trial failed)"
+
+
+ONE_TARGET = "not defined: one target with varying outcomes, so no heterogeneity across targets to test"
 
 
 @dataclass
@@ -158,6 +163,8 @@ def cmh(tables: list[tuple[int, int, int, int]], correction: bool = True, tarone
         "two-sided",
         extra={"df": len(usable) - 1},
     )
+    if len(usable) == 1:  # one informative target: there is nothing to be heterogeneous across
+        bd = Outcome(float("nan"), float("nan"), bd.method, bd.alternative, extra={"df": 0, "note": ONE_TARGET})
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero odds ratio has no log: the bounds are null
         low, high = st.oddsratio_pooled_confint()
     return Pooled(

@@ -69,7 +69,9 @@ def _pooled(c: dict) -> list[str]:
         heterogeneity = g["breslow_day"]
         out.append(
             f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {signed(md['estimate'])} "
-            f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}] ({md['level']:.0%} bootstrap); {ratio}, two-sided "
+            f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}] ({md['level']:.0%} bootstrap"
+            + ("; zero width, see the per-target intervals" if md.get("note") else "")
+            + f"); {ratio}, two-sided "
             f"CMH p {_fmt_p(cmh['p'])}{adjusted}"
             + (
                 f"; Breslow–Day p {_fmt_p(heterogeneity['p'])}"

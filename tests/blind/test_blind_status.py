@@ -130,3 +130,22 @@ def test_bad_folder_malformed_sheet_or_level_exit_2_with_the_file_and_column(stu
     (folder / "run_sheet.csv").write_text("group,order\nG1,1\n")
     broken = status(folder)
     assert broken.code == 2 and "run_sheet.csv" in broken.stderr and "alias" in broken.stderr
+
+
+def test_a_round_judged_out_of_order_waits_until_the_gap_is_filled(study):
+    folder, alias = study
+    run = {r["trial_id"]: r for r in read_csv(folder / "run_sheet.csv")}
+    good, bad = alias["zqx-good@0"], alias["zqx-bad@0"]
+
+    def outcome(tid: str) -> tuple[str, str]:
+        r = run[tid]
+        if int(r["trial"]) <= 5 or int(r["trial"]) == 8:  # rounds 6 and 7 not judged yet
+            return ("1" if r["alias"] in (good, alias["zqx-twin@0"]) else "0"), ""
+        return "", ""
+
+    fill(folder / "outcomes.csv", outcome)
+    done = status(folder, "--json")
+    assert done.code == 0, done.stderr
+    (pair,) = [c for c in json.loads(done.stdout)["comparisons"] if set(c["aliases"]) == {good, bad}]
+    assert pair["decision"]["pairs_observed"] == 5  # round 8 is not slotted in behind rounds 1–5
+    assert pair["waiting_for_partner"] == 2

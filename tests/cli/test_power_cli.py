@@ -173,3 +173,10 @@ def test_the_pilot_baseline_can_be_named_as_a_factor_level(tmp_path):
     assert "chosen from the pilot, arm base" in out.stdout
     wrong = _power("--pilot", path, "--baseline", "mixture=none", "--delta", "-0.2")
     assert wrong.returncode == 2 and "mixture=none names no arm" in wrong.stderr
+
+
+def test_no_between_seed_variance_plans_the_floor_at_two_seeds_in_strict_json():
+    out = _power("--baseline-rate", "0.5", "--delta", "0.2", "--icc", "0", "--json")
+    assert out.returncode == 0, out.stderr
+    floor = json.loads(out.stdout, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))["seed_plan"]["floor"]
+    assert floor["seeds_per_arm"] == 2 and floor["power_at_seeds"] == 1.0

@@ -55,3 +55,17 @@ def test_the_maximum_must_be_declared_and_respected(tmp_path):
     assert missing.returncode == 2 and "--max-trials" in missing.stderr
     exceeded = _report(tmp_path, "--sequential", "--max-trials", "10")
     assert exceeded.returncode == 2 and "more than the pre-registered maximum of 10" in exceeded.stderr
+
+
+def test_a_declared_family_fixes_the_level_and_stray_flags_are_refused(tmp_path):
+    declared = _report(tmp_path, "--sequential", "--max-trials", "40", "--family", "6")
+    assert declared.returncode == 0, declared.stderr
+    assert "Bonferroni over 6 comparison(s)" in declared.stdout and "declare the planned family" not in declared.stdout
+    undeclared = _report(tmp_path, "--sequential", "--max-trials", "40")
+    assert "declare the planned family (--family)" in undeclared.stdout
+    too_small = _report(tmp_path, "--sequential", "--max-trials", "40", "--family", "1")
+    assert too_small.returncode == 2 and "more than the declared 1" in too_small.stderr
+    stray = _report(tmp_path, "--sequential", "--max-trials", "40", "--pairs", "all")
+    assert stray.returncode == 2 and "--pairs" in stray.stderr
+    alone = _report(tmp_path, "--max-trials", "40")
+    assert alone.returncode == 2 and "--sequential" in alone.stderr

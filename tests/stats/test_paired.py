@@ -48,3 +48,10 @@ def test_random_sign_flips_are_seeded_and_close_to_exact():
     a, b = sign_flip(diff, resamples=20_000, seed=1), sign_flip(diff, resamples=20_000, seed=1)
     assert a.p == b.p and "20000 random sign flips" in a.method
     assert a.p == pytest.approx(stats.ttest_1samp(diff, 0).pvalue, abs=0.05)  # large-sample agreement
+
+
+def test_wilcoxon_with_a_zero_difference_follows_r():
+    # R: wilcox.test(c(0, .1, .2, .3))$p.value = 0.1814492077 (a zero: normal approximation, as R switches)
+    assert wilcoxon(np.array([0, 0.1, 0.2, 0.3])).p == pytest.approx(0.1814492077, rel=1e-9)
+    # R: wilcox.test(c(0, 0.1, -0.2, 0.3, 0.5))$p.value = 0.3613104285
+    assert wilcoxon(np.array([0, 0.1, -0.2, 0.3, 0.5])).p == pytest.approx(0.3613104285, rel=1e-9)

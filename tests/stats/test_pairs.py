@@ -146,7 +146,7 @@ def test_corrections_flow_through_and_none_leaves_p_unchanged():
 def test_no_informative_target_gives_none_with_a_reason_and_one_letter():
     (family,) = pairs({"a": {"Panda": 0.0, "UR5e": 0.0}, "b": {"Panda": 0.0, "UR5e": 0.0}})
     (p,) = family["pairs"]
-    assert p["test"]["statistic"] is None and "no information" in p["test"]["reason"]
+    assert p["test"]["statistic"] is None and "no information" in p["test"]["note"]
     assert p["test"]["p"] == 1.0 and not p["significant"]
     assert [a["letters"] for a in family["arms"]] == ["a", "a"]
     json.dumps(family, allow_nan=False)

@@ -192,7 +192,12 @@ def test_table_decisions_per_comparison_and_target_with_bonferroni_and_strict_js
         table[table["arm"] != "same"].query("embodiment == 'Panda'"), Design(baseline="base"), 40
     )
     assert alone["comparisons"][0]["targets"][0]["decision"]["pairs"] < good["decision"]["pairs"]
-    assert out["summary"]["stop: arm better"] == 2 and out["dropped"] == [] and out["notes"] == []
+    assert (
+        out["summary"]["stop: arm better"] == 2
+        and out["dropped"] == []
+        and len(out["notes"]) == 1
+        and "declare the planned family" in out["notes"][0]
+    )
 
 
 def test_table_is_read_in_trial_order_not_row_order():
