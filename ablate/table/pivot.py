@@ -28,8 +28,10 @@ def pivot(frame: pd.DataFrame, spec: TableSpec) -> Cells:
         mapping = {str(ours): label for ours, label in spec.labels.get(name, {}).items()}
         tidy[name] = tidy[name].astype(str).replace(mapping)
     if weighted:  # aggregated rows: a cell's rate is over its trials, Σ successes / Σ trials
-        groups = tidy.assign(_weighted=tidy[spec.value] * tidy["trials"]).groupby(keys, sort=False)
-        aggregated = groups["_weighted"].sum() / groups["trials"].sum() * spec.scale
+        recorded = tidy[spec.value].notna()  # a row without the value says nothing about it (not a 0)
+        weighted = tidy.assign(_weighted=tidy[spec.value].fillna(0) * tidy["trials"], _trials=tidy["trials"] * recorded)
+        groups = weighted.groupby(keys, sort=False)
+        aggregated = groups["_weighted"].sum() / groups["_trials"].sum().where(lambda n: n > 0) * spec.scale
     else:
         aggregated = tidy.groupby(keys, sort=False)[spec.value].agg(spec.aggregate) * spec.scale
     aggregated = aggregated.round(spec.decimals)

@@ -55,3 +55,27 @@ def test_the_spec_can_ask_for_a_mean_of_row_rates(tmp_path):
 def test_a_misspelt_rates_option_is_refused(tmp_path):
     done = _table(tmp_path, "rates: weighted")
     assert done.returncode == 2 and "rates" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_row_without_progress_is_left_out_of_the_mean_not_counted_as_zero(tmp_path):
+    pd.DataFrame(
+        [
+            {
+                "arm": "A",
+                "seed": 0,
+                "embodiment": "Panda",
+                "task": "lift",
+                "successes": 1,
+                "trials": 1,
+                "progress": 0.8,
+            },
+            {"arm": "A", "seed": 1, "embodiment": "Panda", "task": "lift", "successes": 9, "trials": 20},
+        ]
+    ).to_csv(tmp_path / "counts.csv", index=False)
+    spec = tmp_path / "table.yaml"
+    spec.write_text("title: Progress\nsource: counts.csv\nrows: arm\nvalue: progress\ndecimals: 2\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ablate.cli.main", "table", str(spec)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| A | 0.80 |" in done.stdout
