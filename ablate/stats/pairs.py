@@ -26,7 +26,7 @@ from ablate.stats.letters import METHOD as LETTERS_METHOD
 from ablate.stats.letters import compact_letters
 
 if TYPE_CHECKING:  # analysis will import this module: no import cycle at run time
-    from ablate.stats.analysis import Options
+    from ablate.stats.options import Options
 
 Target = tuple[str, str]
 Counts = dict[str, dict[Target, tuple[int, int]]]  # level → target → (successes, trials), pooled over seeds
