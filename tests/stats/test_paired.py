@@ -55,3 +55,16 @@ def test_wilcoxon_with_a_zero_difference_follows_r():
     assert wilcoxon(np.array([0, 0.1, 0.2, 0.3])).p == pytest.approx(0.1814492077, rel=1e-9)
     # R: wilcox.test(c(0, 0.1, -0.2, 0.3, 0.5))$p.value = 0.3613104285
     assert wilcoxon(np.array([0, 0.1, -0.2, 0.3, 0.5])).p == pytest.approx(0.3613104285, rel=1e-9)
+
+
+def test_gm100_progress_ties_are_exact_as_in_r():
+    """Ours-wo-depth vs pi0.5 on AgileX (101 tasks): averaging turns 0.14 into 0.13999999999999996, which split
+    genuine ties and gave p = 0.873. R on the exact data: wilcox.test(round(d, 10)) gives V = 2610, p = 0.9083."""
+    from ablate.evaluate.trial_table import read_trials
+    from ablate.stats.counts import Design, cells
+    from tests.conftest import REPO
+
+    data = cells(read_trials(REPO / "analysis" / "gm100" / "trials.csv"), Design(baseline="pi0.5"))
+    agilex = data[data["embodiment"] == "AgileX"].pivot_table(index="task", columns="arm", values="progress")
+    t = wilcoxon((agilex["Ours-wo-depth"] - agilex["pi0.5"]).to_numpy())
+    assert t.statistic == 2610 and t.p == pytest.approx(0.9083, abs=5e-5)
