@@ -119,7 +119,7 @@ def unblind(
     typer.echo("key matches the commitment; run sheet and outcome sheet match their seals")
     typer.echo(summary.to_string(float_format=lambda x: f"{x:.2f}"))
     typer.echo(f"trial table: {', '.join(map(str, written))} ({len(table)} rows)")
-    typer.echo(f"next: ablate report {written[0]}")
+    typer.echo(f"next: ablate report {written[0]} --baseline MODEL --out REPORT_FOLDER")
 
 
 @blind.command("status")

@@ -209,9 +209,23 @@ def _pilot(path: Path, baseline: str | None) -> dict:
     if baseline is not None and baseline not in arms:
         raise InputError.single("--baseline", "", f"no arm {baseline!r} in {path}; arms: {', '.join(arms)}")
     try:
-        return {"path": str(path), "baseline_arm": baseline, **sp.pilot_summary(counts, baseline)}
+        summary = sp.pilot_summary(counts, baseline)
     except ValueError as e:
         raise InputError.single(path, "seed", str(e)) from e
+    names = _arm_levels(table)
+    for a in summary["arms"]:  # an arm id from a sweep is a hash: its factor levels say which arm it is
+        a["levels"] = names.get(a["arm"], "")
+    return {"path": str(path), "baseline_arm": baseline, **summary}
+
+
+def _arm_levels(table) -> dict[str, str]:
+    from ablate.cli.report_commands import NOT_FACTORS
+
+    factors = [c for c in table.columns if c not in NOT_FACTORS]
+    if not factors:
+        return {}
+    first = table.drop_duplicates("arm")
+    return {str(row["arm"]): ", ".join(f"{f}={row[f]}" for f in factors) for _, row in first.iterrows()}
 
 
 def _arm_of(table, level: str, path: Path) -> str:
@@ -253,7 +267,8 @@ def _render_pilot(p: dict) -> list[str]:
     lines = [f"pilot {p['path']}: {p['trials']} trials; per arm: pooled success rate (trials, seeds, seed rates)"]
     for a in p["arms"]:
         seeds = f"{a['seeds']} seeds, {a['seed_low']:.2f}–{a['seed_high']:.2f}"
-        lines.append(f"  {a['arm']}: {a['rate']:.3f} ({a['trials']} trials, {seeds})")
+        name = f"{a['arm']} ({a['levels']})" if a.get("levels") else a["arm"]
+        lines.append(f"  {name}: {a['rate']:.3f} ({a['trials']} trials, {seeds})")
     lines.append(
         f"between-seed ICC ρ = {icc['rho']:.3f}, {icc['level']:.0%} interval [{icc['low']:.3f}, {icc['high']:.3f}]"
         f" — {icc['method']}: {icc['cells']} (arm, target) cells, {icc['seeds']} seeds ({icc['seeds_per_cell']:.1f}"

@@ -78,11 +78,14 @@ def _delta_note(c: dict, o: dict) -> str:
 
 def _pooled_note(c: dict, o: dict, seeds: int) -> str:
     continuity = "with" if o["cmh_continuity"] else "without"
+    groups = c["groups"] + ([c["overall"]] if c["overall"] else [])
+    how = groups[0]["mean_delta"]["method"] if groups else bootstrap.method(seeds)
     return (
-        f"Mean Δ: mean over targets of the per-target Δ, {o['level']:.0%} {bootstrap.method(seeds)}. MH odds ratio "
+        f"Mean Δ: mean over targets of the per-target Δ, {o['level']:.0%} {how}. MH odds ratio "
         f"with its {o['level']:.0%} Robins–Breslow–Greenland interval. CMH χ² (df 1, {continuity} continuity "
         f"correction), two-sided, targets as strata; adjusted p: {significance.CORRECTIONS[o['correction']]} over "
-        f"{len(c['groups'])} group(s). Breslow–Day: two-sided test of equal odds ratios across targets."
+        f"{len(c['groups'])} group(s). Breslow–Day: two-sided test of equal odds ratios across targets. Targets "
+        "whose outcomes do not vary (uninformative) count in n but carry no weight in CMH and MH."
     )
 
 

@@ -96,7 +96,8 @@ def pooled_rows(comparison: dict) -> tuple[list[str], list[list[str]]]:
         rows.append(
             [
                 where,
-                str(g["targets"]),
+                str(g["targets"])
+                + (f" ({g['uninformative_targets']} uninformative)" if g.get("uninformative_targets") else ""),
                 interval(g["mean_delta"]["estimate"], g["mean_delta"]["ci"], True),
                 interval(orr["estimate"], orr["ci"]),
                 "–" if _missing(cmh["statistic"]) else f"{cmh['statistic']:.2f}",

@@ -84,9 +84,24 @@ def analyse(table: pd.DataFrame, design: Design, options: Options | None = None,
         "rates": _rates(data, design, options),
         "comparisons": comparisons,
         "untestable": plain(untestable),
+        "notes": _table_notes(table, design),
     }
     result["verdicts"] = verdicts(result)
     return result
+
+
+def _table_notes(table: pd.DataFrame, design: Design) -> list[str]:
+    """What the reader should know about the table itself: aggregated rows that repeat a key were added up."""
+    keys = [k for k in (design.column, *design.strata, "seed", "embodiment", "task") if k in table.columns]
+    if not {"successes", "trials"} <= set(table.columns):
+        return []
+    repeated = int(table.duplicated(keys).sum())
+    if not repeated:
+        return []
+    return [
+        f"{repeated} aggregated row(s) repeat a ({', '.join(keys)}) key already in the table: their successes and "
+        "trials were added together (two evaluation sessions, say); remove them if they are copies"
+    ]
 
 
 def _run(jobs: list[tuple], workers: int) -> list[dict]:
@@ -122,7 +137,11 @@ def _methods(o: Options, comparisons: list[dict]) -> dict[str, str]:
         "pooled": f"Cochran–Mantel–Haenszel χ² ({'with' if o.cmh_continuity else 'without'} continuity "
         "correction), two-sided, over targets as strata; Mantel–Haenszel odds ratio with the Robins–Breslow–Greenland "
         f"{o.level:.0%} interval; Breslow–Day for heterogeneity (two-sided); {correction}-adjusted across groups",
-        "clusters": f"{bootstrap.method(seeds)}, {o.level:.0%}, {o.resamples} resamples, seed {o.seed}",
+        "clusters": (
+            f"{bootstrap.method(seeds)}, {o.level:.0%}, {o.resamples} resamples, seed {o.seed}"
+            if seeds > 1
+            else f"one cluster (one seed, or unpaired seeds pooled): mean Δ by {proportions.MOVER}, {o.level:.0%}"
+        ),
         "progress": "per-target differences (mean over seeds); Wilcoxon signed-rank and sign-flip permutation "
         f"tests, two-sided, unadjusted; {o.level:.0%} bootstrap interval of the mean difference",
         "aggregates": "rliable's IQM, median, mean and optimality gap of per-(seed, task) rates, and P(arm > "

@@ -13,6 +13,10 @@ from ablate.stats.counts import Design
 from ablate.stats.jsonable import plain
 from ablate.stats.options import Options
 
+ONE_CLUSTER_MEAN = (
+    f"{proportions.MOVER} for the mean of independent per-target differences (one cluster — one seed, or unpaired "
+    "seeds pooled — so no seeds to resample)"
+)
 ZERO_WIDTH = (
     "zero width: every resample repeats the observed outcomes (all trials succeeded or all failed on each target, "
     "and no seeds to resample); read the per-target intervals"
@@ -50,7 +54,7 @@ def _pairing(arm: pd.DataFrame, base: pd.DataFrame, level: str, baseline: str):
 def compare(part: pd.DataFrame, design: Design, level: str, where: dict, label: str, o: Options) -> dict:
     arm, base = part[part[design.column] == level], part[part[design.column] == design.baseline]
     targets, seeds, left_out, notes = _pairing(arm, base, level, design.baseline)
-    head = {"label": label, "level": level, "baseline": design.baseline, "stratum": where, "seeds": seeds}
+    head = {"label": label, "compared": level, "baseline": design.baseline, "stratum": where, "seeds": seeds}
     if not targets:
         return plain(head | {"left_out": left_out, "notes": notes, "targets": []})
     if not seeds:  # unpaired seeds (e.g. different evaluations): pool each arm's seeds into one cluster
@@ -78,7 +82,7 @@ def compare(part: pd.DataFrame, design: Design, level: str, where: dict, label: 
     significance.adjust([r["negative_transfer"] for r in rows], o.correction, "targets")
     groups = []
     keys = [tuple(_group_of(part, row, k) for k in design.by) for row in rows] if design.by else [() for _ in rows]
-    boot = bootstrap.Paired(a, b, o.resamples, o.seed)
+    boot = bootstrap.Paired(a, b, o.resamples, o.seed) if len(seeds) > 1 else None
     for key in dict.fromkeys(keys):
         idx = [j for j, k in enumerate(keys) if k == key]
         groups.append({"group": dict(zip(design.by, key, strict=True))} | _pooled(a, b, pa, pb, idx, boot, o))
@@ -152,7 +156,7 @@ def _progress(part: pd.DataFrame, seeds, targets) -> np.ndarray | None:
     return wide.reindex(index=seeds, columns=pd.MultiIndex.from_tuples(targets)).to_numpy(dtype=float)
 
 
-def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) -> dict:
+def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired | None, o: Options) -> dict:
     a = bootstrap.Counts(a.successes[:, idx], a.trials[:, idx])
     b = bootstrap.Counts(b.successes[:, idx], b.trials[:, idx])
     tables = [
@@ -165,9 +169,14 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
         for j in range(len(idx))
     ]
     pooled = significance.cmh(tables, o.cmh_continuity)
-    mean_delta = float(np.mean([s1 / n1 - s0 / n0 for s1, n1, s0, n0 in tables]))
-    low, high = bootstrap.percentile(boot.mean_delta(idx), o.level)
     seeds = a.successes.shape[0]
+    if boot is not None:  # seeds are clusters: resample them (and trials within them)
+        mean_delta = float(np.mean([s1 / n1 - s0 / n0 for s1, n1, s0, n0 in tables]))
+        low, high = bootstrap.percentile(boot.mean_delta(idx), o.level)
+        how = bootstrap.method(seeds)
+    else:  # one cluster: a trial bootstrap at the observed rates has no width at 0/n and n/n, MOVER does
+        mover = proportions.mean_difference(tables, o.level)
+        mean_delta, (low, high), how = mover["estimate"], mover["ci"], ONE_CLUSTER_MEAN
     out = {
         "targets": len(idx),
         "cmh": pooled.cmh,
@@ -179,7 +188,7 @@ def _pooled(a, b, pa, pb, idx: list[int], boot: bootstrap.Paired, o: Options) ->
         },
         "breslow_day": pooled.breslow_day,
         "uninformative_targets": pooled.skipped,
-        "mean_delta": {"estimate": mean_delta, "ci": [low, high], "method": bootstrap.method(seeds), "level": o.level},
+        "mean_delta": {"estimate": mean_delta, "ci": [low, high], "method": how, "level": o.level},
     }
     if high - low < 1e-12:  # 0/n or n/n everywhere with one cluster: resampling trials cannot vary anything
         out["mean_delta"]["note"] = ZERO_WIDTH

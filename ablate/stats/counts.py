@@ -41,11 +41,12 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
         needed.append("success")
     missing = [c for c in needed if c not in table.columns]
     if missing:
+        spelt = _near_misses(table, ["successes", "trials", *missing])
         raise InputError.single(
             source,
             missing[0],
             f"missing column(s) {', '.join(missing)}; expected per-trial rows with `success` (0/1) or aggregated "
-            "rows with `successes, trials`, keyed by arm, seed, embodiment, task",
+            "rows with `successes, trials`, keyed by arm, seed, embodiment, task" + spelt,
         )
     keys = needed[: len(needed) - (0 if aggregated else 1)]
     for c in keys:
@@ -65,7 +66,10 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
     bad = ~table["success"].isin([0, 1, True, False])
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError.single(source, f"success[{row}]", f"must be 0 or 1, got {table['success'].iloc[row]!r}")
+        value = table["success"].iloc[row]
+        raise InputError.single(
+            source, f"success (row {row + 1})", f"must be 0 or 1, got {getattr(value, 'item', lambda: value)()!r}"
+        )
     table["success"] = table["success"].astype(int)
     if "progress" not in table:
         table["progress"] = np.nan
@@ -79,6 +83,18 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
     return out.reset_index()
 
 
+def _near_misses(table: pd.DataFrame, wanted: list[str]) -> str:
+    """'; column `succeses` looks like `successes`' for columns that are a typo away from an expected name."""
+    import difflib
+
+    found = []
+    for column in map(str, table.columns):
+        close = difflib.get_close_matches(column, [w for w in wanted if w != column], n=1, cutoff=0.8)
+        if close and column not in wanted:
+            found.append(f"column `{column}` looks like `{close[0]}`")
+    return f" ({'; '.join(found)})" if found else ""
+
+
 def _check_counts(table: pd.DataFrame, source: str) -> None:
     s, n = table["successes"], table["trials"]
     bad = (n <= 0) | (s < 0) | (s > n) | (s != np.round(s)) | (n != np.round(n))
@@ -86,7 +102,7 @@ def _check_counts(table: pd.DataFrame, source: str) -> None:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError.single(
             source,
-            f"successes/trials[{row}]",
+            f"successes/trials (row {row + 1})",
             f"need 0 ≤ successes ≤ trials, trials ≥ 1, whole numbers; got {s.iloc[row]}/{n.iloc[row]}",
         )
 

@@ -143,15 +143,8 @@ def _pair(a: str, b: str, common: list[Target], counts: Counts, o: Options) -> d
 
 
 def mean_delta(tables: list[tuple[int, int, int, int]], level: float) -> dict:
-    """Mean over targets of rate(a) − rate(b), with the MOVER interval for a sum of independent rates (Zou &
-    Donner 2008) built from Wilson intervals: Newcombe's hybrid score interval when there is one target."""
-    s1, n1, s0, n0 = np.array(tables, dtype=float).T
-    a, b = proportions.rate(s1, n1, "wilson", level), proportions.rate(s0, n0, "wilson", level)
-    k = len(tables)
-    estimate = float(np.mean(a.estimate - b.estimate))
-    low = estimate - math.sqrt(float(np.sum((a.estimate - a.low) ** 2 + (b.high - b.estimate) ** 2))) / k
-    high = estimate + math.sqrt(float(np.sum((a.high - a.estimate) ** 2 + (b.estimate - b.low) ** 2))) / k
-    return {"estimate": estimate, "ci": [low, high], "method": MOVER, "level": level}
+    """Mean over targets of rate(a) − rate(b) with its MOVER interval (`proportions.mean_difference`)."""
+    return proportions.mean_difference(tables, level) | {"method": MOVER}
 
 
 def _untestable(a: str, b: str, counts: Counts) -> dict:

@@ -70,6 +70,22 @@ def delta(s1, n1, s0, n0, method: str = "newcombe", level: float = 0.95) -> Inte
     return Interval(_plain(estimate), *_contain(estimate, low, high, -1.0, 1.0), label, level)
 
 
+MOVER = "MOVER from Wilson score intervals (Zou & Donner 2008)"
+
+
+def mean_difference(tables, level: float = 0.95) -> dict:
+    """Mean over targets of (rate1 − rate0) with the MOVER interval for a sum of independent rates (Zou & Donner
+    2008) built from Wilson intervals; with one target it is Newcombe's hybrid score interval. `tables`: (s1, n1,
+    s0, n0) per target. Unlike a bootstrap of trials at the observed rates, it keeps its width at 0/n and n/n."""
+    s1, n1, s0, n0 = np.array(tables, dtype=float).reshape(-1, 4).T
+    a, b = rate(s1, n1, "wilson", level), rate(s0, n0, "wilson", level)
+    k = len(s1)
+    estimate = float(np.mean(a.estimate - b.estimate))
+    low = estimate - math.sqrt(float(np.sum((a.estimate - a.low) ** 2 + (b.high - b.estimate) ** 2))) / k
+    high = estimate + math.sqrt(float(np.sum((a.high - a.estimate) ** 2 + (b.estimate - b.low) ** 2))) / k
+    return {"estimate": estimate, "ci": [max(low, -1.0), min(high, 1.0)], "method": MOVER, "level": level}
+
+
 def _mn_interval(s1: int, n1: int, s0: int, n0: int, level: float) -> tuple[float, float]:
     """Miettinen–Nurminen (1985): the differences δ whose score statistic, with the variance at the maximum
     likelihood rates restricted to p1 − p0 = δ and multiplied by N/(N − 1), stays within the normal quantile.

@@ -141,10 +141,9 @@ def seeds_needed(
     variance = _seed_variances(baseline_rate, delta, rho, trials_per_seed)
     if variance <= 0:
         return 2
-    # The normal-theory count is a lower bound for the t test's; step up from it (power rises with k).
-    sided = alpha / 2 if alternative == "two-sided" and margin is None else alpha
-    z = stats.norm.isf(sided) + stats.norm.ppf(power)
-    k = max(2, math.floor(z**2 * variance / shift(delta, alternative, margin) ** 2))
+    # Step up from the t test's minimum: power rises with k, so the first k that reaches it is the fewest (a
+    # normal-theory starting point is not a safe lower bound at two or three seeds, and the search is cheap).
+    k = 2
     while k <= seeds_max:
         if seed_power(baseline_rate, delta, rho, trials_per_seed, k, alpha, alternative, margin) >= power:
             return k

@@ -144,7 +144,7 @@ def sequential_comparisons(
     Returns a strict-JSON-able dict:
     - `method`, `alpha`, `alternative`, `max_trials`: the test in words and its settings;
     - `family_size`, `alpha_per_test`, `correction`: Bonferroni over all comparisons × targets;
-    - `comparisons`: [{label, level, baseline, stratum, targets: [{target, embodiment, task, arm: {successes,
+    - `comparisons`: [{label, compared, baseline, stratum, targets: [{target, embodiment, task, arm: {successes,
       trials}, baseline: {successes, trials}, decision}]}], where `decision` is `Decision` as a dict (state, e-values,
       threshold, pairs, discordant counts, trials remaining, method) at level `alpha_per_test`;
     - `summary`: how many (comparison, target) decisions are in each state;
@@ -286,7 +286,7 @@ def _comparison(label, level, where, arm, base, targets, baseline, max_trials, a
                 "decision": asdict(decision),
             }
         )
-    return {"label": label, "level": level, "baseline": baseline, "stratum": where, "targets": rows}
+    return {"label": label, "compared": level, "baseline": baseline, "stratum": where, "targets": rows}
 
 
 def _notes(data: pd.DataFrame, design: Design, comparisons: list[dict]) -> list[str]:

@@ -20,7 +20,7 @@ def verdicts(result: dict) -> list[str]:
         out += _negative_transfer(c, alpha) + _pooled(c) + _non_inferiority(c, result["options"]["margin"], alpha)
         out += left_out_lines(c)
     out += [f"{u['label']}: not compared ({u['reason']})" for u in result.get("untestable", [])]
-    return out
+    return out + [f"note: {n}" for n in result.get("notes", [])]
 
 
 def left_out_lines(c: dict) -> list[str]:
@@ -35,7 +35,7 @@ def _negative_transfer(c: dict, alpha: float) -> list[str]:
         nt, d = t["negative_transfer"], t["delta"]
         out.append(
             f"{c['label']}: negative transfer on {t['target']}: Δ = {signed(d['estimate'])} "
-            f"[{signed(d['ci'][0])}, {signed(d['ci'][1])}] ({d['level']:.0%} {d['method']}), one-sided "
+            f"[{signed(d['ci'][0])}, {signed(d['ci'][1])}] ({d['level']:.0%} two-sided {d['method']}), one-sided "
             f"{nt['method'].replace(' exact', '')} p {_fmt_p(nt['p'])}, {nt['correction'].split(' over')[0]}-adjusted "
             f"p {_fmt_p(nt['p_adjusted'])}"
         )
@@ -51,6 +51,8 @@ def _negative_transfer(c: dict, alpha: float) -> list[str]:
 def _pooled(c: dict) -> list[str]:
     out = []
     for g in c["groups"] + ([c["overall"]] if c["overall"] else []):
+        if g["targets"] == 1:
+            continue  # pooled over one target is that target's own test, reported above
         where = ", ".join(f"{k}={v}" for k, v in g.get("group", {}).items()) or "all targets"
         cmh, orr, md = g["cmh"], g["odds_ratio"], g["mean_delta"]
         if cmh["p"] is None:  # no informative target
@@ -69,7 +71,8 @@ def _pooled(c: dict) -> list[str]:
         heterogeneity = g["breslow_day"]
         out.append(
             f"{c['label']} pooled over {where} ({g['targets']} targets): mean Δ = {signed(md['estimate'])} "
-            f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}] ({md['level']:.0%} bootstrap"
+            f"[{signed(md['ci'][0])}, {signed(md['ci'][1])}] ({md['level']:.0%} "
+            + ("MOVER" if md["method"].startswith("MOVER") else "seed-clustered bootstrap")
             + ("; zero width, see the per-target intervals" if md.get("note") else "")
             + f"); {ratio}, two-sided "
             f"CMH p {_fmt_p(cmh['p'])}{adjusted}"

@@ -169,12 +169,26 @@ def test_one_seed_never_claims_seeds_were_resampled(tmp_path):
     _done, out = run(tmp_path, two_arms((2, 10), (6, 10)) + two_arms((5, 10), (5, 10), "UR5e"))
     result = strict_json((out / "results.json").read_text())
     (group,) = result["comparisons"][0]["groups"]
-    assert "one seed: no seeds to resample" in group["mean_delta"]["method"]
+    assert group["mean_delta"]["method"].startswith("MOVER from Wilson score intervals")
+    assert "one seed, or unpaired seeds pooled" in group["mean_delta"]["method"]
     assert "seeds resampled" not in group["mean_delta"]["method"]
     assert group["odds_ratio"]["level"] == 0.95 and group["iqm"]["level"] == 0.95
     assert group["probability_of_improvement"]["method"].startswith("percentile bootstrap: tasks resampled")
     for name in ("median", "mean", "optimality_gap"):
         assert set(group[name]) >= {"arm", "baseline", "method", "level"}
+
+
+def test_a_mean_delta_keeps_its_width_at_zero_and_n(tmp_path):
+    # One seed, 0/10 and 10/10 targets: a trial bootstrap at the observed rates would give [+0.20, +0.20]-like
+    # intervals; MOVER from Wilson intervals keeps the width the per-target intervals have.
+    rows = two_arms((2, 10), (5, 10)) + two_arms((10, 10), (10, 10), "UR5e") + two_arms((0, 10), (3, 10), "IIWA")
+    done, out = run(tmp_path, rows)
+    (group,) = strict_json((out / "results.json").read_text())["comparisons"][0]["groups"]
+    low, high = group["mean_delta"]["ci"]
+    assert group["mean_delta"]["estimate"] == pytest.approx(0.2)
+    assert high - low > 0.35  # a trial bootstrap at the observed rates gave [+0.07, +0.33] here
+    assert "(95% MOVER)" in done.stdout
+    assert "| all | 3 (1 uninformative) |" in (out / "report.md").read_text()
 
 
 def test_a_failing_figure_costs_only_itself(tmp_path, monkeypatch):

@@ -110,7 +110,7 @@ def test_bad_tables_are_refused_with_the_column():
     table = trials({"base": {"Panda": 0.5, "UR5e": 0.5, "Kinova3": 0.5}})
     with pytest.raises(InputError, match="baseline 'nope' not found; levels are base"):
         analyse(table, Design(baseline="nope"))
-    with pytest.raises(InputError, match=r"success\[0\]"):
+    with pytest.raises(InputError, match=r"success \(row 1\)"):
         analyse(table.assign(success=np.where(table.index == 0, 3, table["success"])), Design(baseline="base"))
 
 

@@ -182,3 +182,13 @@ def test_more_trials_per_seed_cannot_beat_the_between_seed_floor():
     assert floor == needed[-1] and floor >= 10
     # Without seed-to-seed variation, trials per seed stand in for seeds: 2 seeds of many trials suffice.
     assert seeds_needed(0.6, -0.2, 0.0, 1000) == 2
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.02, 0.1, 0.3])
+@pytest.mark.parametrize(("rate", "delta", "alternative"), [(0.1, 0.3, "greater"), (0.6, -0.2, "two-sided")])
+def test_more_trials_per_seed_never_need_more_seeds(rho, rate, delta, alternative):
+    from ablate.stats.seed_power import seeds_needed
+
+    plan = [seeds_needed(rate, delta, rho, m, alternative=alternative) for m in (5, 10, 20, 50, 100, 200, 1000)]
+    floor = seeds_needed(rate, delta, rho, None, alternative=alternative)
+    assert plan == sorted(plan, reverse=True) and plan[-1] >= floor

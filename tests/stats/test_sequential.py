@@ -182,7 +182,7 @@ def test_table_decisions_per_comparison_and_target_with_bonferroni_and_strict_js
     json.loads(json.dumps(out, allow_nan=False))  # strict JSON
     assert out["family_size"] == 4 and out["alpha_per_test"] == pytest.approx(0.0125)
     assert "Bonferroni" in out["correction"] and "any dependence" in out["correction"]
-    states = {(c["level"], t["target"]): t["decision"]["state"] for c in out["comparisons"] for t in c["targets"]}
+    states = {(c["compared"], t["target"]): t["decision"]["state"] for c in out["comparisons"] for t in c["targets"]}
     assert states[("good", "Panda/lift")] == states[("good", "UR5e/lift")] == "stop: arm better"
     assert states[("same", "Panda/lift")] == "stop: no difference within the maximum"
     good = out["comparisons"][0]["targets"][0]
@@ -235,7 +235,7 @@ def test_targets_of_one_arm_are_dropped_with_the_reason_and_pooled_seeds_are_not
          "'base' on Panda/lift: 11 trials, more than the pre-registered maximum of 10"),
         (pd.concat([_table({"base": [1], "new": [1]})] * 2), "trial[", "appears twice"),
         (_table({"base": [1], "new": [1]}).assign(trial=0.5), "trial[0]", "whole number"),
-        (_table({"base": [1], "new": [2]}), "success[", "0 or 1"),
+        (_table({"base": [1], "new": [2]}), "success (row", "0 or 1"),
         (_table({"other": [1], "new": [1]}), "arm", "baseline 'base' not found"),
     ],
 )  # fmt: skip
