@@ -99,7 +99,7 @@ def main() -> None:
         f"ablate report on GM-100 (22,725 trials, 10,000 resamples), whole CLI process: median {median:.2f} s of "
         f"{args.repeats} ({', '.join(f'{t:.2f}' for t in process)}); target < 5 s: {'met' if median < 5 else 'NOT met'}"
     )
-    print(f"  of which statistics and files in process (serial, one worker): median {statistics.median(times):.2f} s")
+    print(f"  of which statistics and files, in process: median {statistics.median(times):.2f} s")
     ours, library = library_parts(pd.read_csv(TRIALS, dtype={"task": str}))
     print(
         f"exact tests + sign flips: ablate {ours:.2f} s vs scipy routines as is {library:.2f} s "

@@ -3,7 +3,6 @@ per-task numbers) written as report.html, report.md, tables.tex and results.json
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -102,7 +101,6 @@ def report(
         margin=margin,
         resamples=resamples,
         seed=seed,
-        workers=min(os.cpu_count() or 1, 4),
     )
     if not sequential and (max_trials is not None or family is not None):
         raise InputError.single("--max-trials", "", "--max-trials and --family belong to --sequential; add it")

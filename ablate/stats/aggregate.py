@@ -77,7 +77,10 @@ def intervals(arm: np.ndarray, baseline: np.ndarray, resamples: int, level: floa
         picks = rng.integers(0, tasks, size=(resamples, tasks))
         boot_a, boot_b = arm[0][picks][:, None], baseline[0][picks][:, None]  # the same tasks for both arms
     how = {"method": METHOD if seeds > 1 else ONE_SEED, "level": level}
-    point_a, point_b, many_a, many_b = (_summaries(x) for x in (arm, baseline, boot_a, boot_b))
+    # Single precision for the resamples only: their sorts take half the time, and rates of a few hundred trials
+    # need no more than 7 digits for percentile bounds printed to 2 or 3.
+    many_a, many_b = (_summaries(x.astype(np.float32)) for x in (boot_a, boot_b))
+    point_a, point_b = _summaries(arm), _summaries(baseline)
     out = {
         name: {
             "arm": {"estimate": float(point_a[name]), "ci": list(percentile(many_a[name], level))},

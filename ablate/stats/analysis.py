@@ -65,7 +65,7 @@ def analyse(table: pd.DataFrame, design: Design, options: Options | None = None,
                 continue
             jobs.append((part, design, level, where, label, options))
     comparisons = []
-    for comparison in _run(jobs, options.workers):
+    for comparison in (compare(*job) for job in jobs):
         if comparison["targets"]:
             comparisons.append(comparison)
         else:
@@ -102,24 +102,6 @@ def _table_notes(table: pd.DataFrame, design: Design) -> list[str]:
         f"{repeated} aggregated row(s) repeat a ({', '.join(keys)}) key already in the table: their successes and "
         "trials were added together (two evaluation sessions, say); remove them if they are copies"
     ]
-
-
-def _run(jobs: list[tuple], workers: int) -> list[dict]:
-    """Each comparison is independent and seeds its own resamples, so they can run in worker processes with the
-    same result, in order. Forked workers start with the modules already imported; the library default is serial
-    (a caller that holds threads should not fork), the CLI asks for one worker per core."""
-    import multiprocessing
-
-    if workers <= 1 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [compare(*job) for job in jobs]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_compare_job, jobs))
-
-
-def _compare_job(job: tuple) -> dict:
-    return compare(*job)
 
 
 def _label(level: str, baseline: str, where: dict) -> str:

@@ -17,4 +17,3 @@ class Options:
     margin: float | None = None
     resamples: int = 10_000
     seed: int = 0
-    workers: int = 1  # processes for the comparisons; the result does not depend on it

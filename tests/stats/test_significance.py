@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from ablate.stats.significance import Outcome, adjust, cmh, cmh_directional, exact_test, non_inferiority
@@ -152,3 +153,14 @@ def test_non_inferiority_matches_farrington_manning_from_the_definition(counts, 
     # / SE at those rates, p = pnorm(z, lower.tail = FALSE). statsmodels' score test gives 0.07186 for the first
     # (its restricted MLE has a wrong coefficient for a non-zero null difference: statsmodels issue 10269).
     assert non_inferiority(*counts).p == pytest.approx(expected, abs=1e-8)
+
+
+def test_holm_is_statsmodels_holm_on_many_families():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 7, 101, 303):
+        ps = np.round(rng.random(size) ** 3, 3)  # ties included
+        tests = [Outcome(0.0, float(p), "m", "two-sided") for p in ps]
+        adjust(tests, "holm")
+        assert [t.p_adjusted for t in tests] == pytest.approx(multipletests(ps, method="holm")[1], abs=1e-15)
