@@ -3,8 +3,12 @@ home for all three, so report.md, tables.tex and report.html say the same thing 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from ablate.stats.wording import interval, p, signed
+from ablate.stats.wording import missing as _missing
+
+__all__ = ["Section", "interval", "p", "signed"]
 
 
 @dataclass(frozen=True)
@@ -16,27 +20,6 @@ class Section:
     head: list[str]
     rows: list[list[str]]
     note: str = ""
-
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and not math.isfinite(x))
-
-
-def p(x: float | None) -> str:
-    if _missing(x):
-        return "–"
-    return "< 0.001" if x < 0.001 else f"{x:.3f}"
-
-
-def signed(x: float | None) -> str:
-    return "–" if _missing(x) else f"{x:+.2f}".replace("-", "−")
-
-
-def interval(estimate: float | None, ci: list[float | None], signed_: bool = False) -> str:
-    f = signed if signed_ else (lambda v: "–" if _missing(v) else f"{v:.2f}")
-    if all(_missing(v) for v in ci):
-        return f(estimate)
-    return f"{f(estimate)} [{f(ci[0])}, {f(ci[1])}]"
 
 
 def rates_rows(result: dict) -> tuple[list[str], list[list[str]]]:
@@ -172,7 +155,7 @@ def confirmatory_rows(confirmatory: dict) -> tuple[list[str], list[list[str]]]:
             rows.append([h["name"], h["statement"], "0", "-", "-", "-", "-", f"{h['alpha']:g}", "not tested"])
             continue
         e, t = h["effect"], h["test"]
-        known = e["ci"][0] is not None and not math.isnan(e["ci"][0])
+        known = not _missing(e["ci"][0])
         ci = f" [{signed(e['ci'][0])}, {signed(e['ci'][1])}]" if known else ""
         rows.append(
             [

@@ -18,10 +18,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ablate.report.text import signed
 from ablate.spec.factors import level_name
 from ablate.stats import bootstrap, proportions, significance
 from ablate.stats.counts import Design, cells
+from ablate.stats.wording import p_is as _p
+from ablate.stats.wording import signed
 
 SIDES = {"greater": ">", "less": "<", "two-sided": "≠"}
 
@@ -182,10 +183,6 @@ def verdict(r: dict) -> str:
         f"{head}: mean Δ = {signed(e['estimate'])}{ci} over {len(r['tables'])} table(s); {t.method}, {t.alternative}, "
         f"p {_p(t.p)}, adjusted p {_p(t.p_adjusted)} ({t.correction}): {outcome} at α = {r['alpha']:g}"
     )
-
-
-def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def _plain(r: dict) -> dict:

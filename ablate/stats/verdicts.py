@@ -4,13 +4,8 @@ for a tested target."""
 
 from __future__ import annotations
 
-from ablate.report.text import signed
-
-
-def _fmt_p(p: float | None) -> str:
-    if p is None:
-        return "not defined"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+from ablate.stats.wording import p_is as _fmt_p
+from ablate.stats.wording import signed
 
 
 def verdicts(result: dict) -> list[str]:
