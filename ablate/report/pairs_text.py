@@ -7,18 +7,16 @@ p-values were adjusted. The notes avoid symbols outside the LaTeX writer's escap
 
 from __future__ import annotations
 
-from ablate.report.text import interval, p
-
-Section = tuple[str, list[str], list[list[str]], str]
+from ablate.report.text import Section, interval, p
 
 
 def pairs_sections(result_pairs: list[dict]) -> list[Section]:
-    """(heading, header, rows, note) for each family: its arms, then its pairs."""
+    """Two tables for each family: its arms, then its pairs."""
     out = []
     for family in result_pairs:
         where = "" if family["label"] == "all" else f" ({family['label']})"
-        out.append((f"All pairs{where}: arms and letters", *_arms(family), _arms_note(family)))
-        out.append((f"All pairs{where}: comparisons", *_pairs(family), _pairs_note(family)))
+        out.append(Section(f"All pairs{where}: arms and letters", *_arms(family), _arms_note(family)))
+        out.append(Section(f"All pairs{where}: comparisons", *_pairs(family), _pairs_note(family)))
     return out
 
 

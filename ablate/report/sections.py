@@ -4,6 +4,7 @@ a table copied out of any of them says how its numbers were made."""
 
 from __future__ import annotations
 
+from ablate.report.pairs_text import pairs_sections
 from ablate.report.text import (
     Section,
     aggregate_rows,
@@ -51,12 +52,6 @@ def sections(result: dict) -> list[Section]:
         note = "Targets, seeds and comparisons that are in the table but in none of the tests above, and why."
         out.append(Section("Left out", head, rows, note))
     return out
-
-
-def pairs_sections(families: list[dict]) -> list[Section]:
-    from ablate.report.pairs_text import pairs_sections as build
-
-    return [Section(*s) for s in build(families)]
 
 
 def _delta_note(c: dict, o: dict) -> str:

@@ -29,11 +29,18 @@ class Written:
 def write_report(result: dict, out: Path, title: str) -> Written:
     out.mkdir(parents=True, exist_ok=True)
     done = Written()
+    built: list[list[Section]] = []
+
+    def sections() -> list[Section]:  # built once, on first use: results.json never waits for (or on) them
+        if not built:
+            built.append(build_sections(result))
+        return built[0]
+
     builders = {
         "results.json": lambda: _json(result),
-        "report.md": lambda: _markdown(result, title, build_sections(result)),
-        "tables.tex": lambda: _latex(build_sections(result)),
-        "report.html": lambda: _html(result, title, build_sections(result), done.warnings),
+        "report.md": lambda: _markdown(result, title, sections()),
+        "tables.tex": lambda: _latex(sections()),
+        "report.html": lambda: _html(result, title, sections(), done.warnings),
     }
     for name in FILES:
         try:

@@ -47,7 +47,7 @@ def analyse(table: pd.DataFrame, design: Design, options: Options | None = None,
             f"only the baseline {design.baseline!r} is in the table; nothing to compare it with "
             "(expected at least one other level)",
         )
-    jobs, untestable = [], []
+    comparisons, untestable = [], []
     strata = [()] if not design.strata else list(data.groupby(list(design.strata), sort=False).groups)
     for stratum in strata:
         stratum = stratum if isinstance(stratum, tuple) else (stratum,)
@@ -63,12 +63,10 @@ def analyse(table: pd.DataFrame, design: Design, options: Options | None = None,
             if not has_baseline:
                 untestable.append({"label": label, "reason": f"no trials of the baseline {design.baseline} here"})
                 continue
-            jobs.append((part, design, level, where, label, options))
-    comparisons = []
-    for comparison in (compare(*job) for job in jobs):
-        if comparison["targets"]:
-            comparisons.append(comparison)
-        else:
+            comparison = compare(part, design, level, where, label, options)
+            if comparison["targets"]:
+                comparisons.append(comparison)
+                continue
             why = "; ".join(f"{t['target']} {t['reason']}" for t in comparison["left_out"])
             reason = f"no target evaluated on both sides ({why})" if why else "no target evaluated on both sides"
             untestable.append(comparison | {"reason": reason})

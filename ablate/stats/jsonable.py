@@ -18,7 +18,7 @@ def plain(x):
         return plain(asdict(x))
     if isinstance(x, dict):
         out = {k: plain(v) for k, v in x.items()}
-        if "note" not in out and any(_undefined(v) for v in x.values()):
+        if "note" not in out and has_undefined(x):
             out["note"] = UNDEFINED
         return out
     if isinstance(x, list | tuple):
@@ -30,6 +30,11 @@ def plain(x):
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
+
+
+def has_undefined(d: dict) -> bool:
+    """Whether a value of `d` (or of a list in it) is NaN or ±∞; nested dicts answer for themselves."""
+    return any(_undefined(v) for v in d.values())
 
 
 def _undefined(v) -> bool:

@@ -11,7 +11,6 @@ letters treat it as not significant (the data cannot tell the two apart)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -21,7 +20,7 @@ import pandas as pd
 
 from ablate.stats import proportions, significance
 from ablate.stats.counts import Design
-from ablate.stats.jsonable import plain
+from ablate.stats.jsonable import has_undefined, plain
 from ablate.stats.letters import METHOD as LETTERS_METHOD
 from ablate.stats.letters import compact_letters
 
@@ -176,9 +175,4 @@ def _outcome(test: significance.Outcome) -> dict:
 
 def _finite(d: dict, reason: str) -> dict:
     """Strict JSON (`jsonable.plain`), with this module's reason as the `note` where a number is not defined."""
-    return plain(d if not _has_undefined(d) else d | {"note": reason})
-
-
-def _has_undefined(d: dict) -> bool:
-    values = [x for v in d.values() for x in (v if isinstance(v, list) else [v])]
-    return any(isinstance(x, float | np.floating) and not math.isfinite(x) for x in values)
+    return plain(d | {"note": reason} if has_undefined(d) else d)

@@ -168,10 +168,10 @@ def test_the_mean_delta_interval_narrows_with_more_targets():
 def test_report_sections_name_the_tests_correction_and_level():
     result = pairs(SIX)
     (arms, comparisons) = pairs_sections(result)
-    heading, head, rows, note = arms
+    heading, head, rows, note = arms.heading, arms.head, arms.rows, arms.note
     assert heading == "All pairs: arms and letters" and head[-1] == "letters"
     assert rows[0] == ["joint_abs", "52 / 60", rows[0][2], "3", "a"] and rows[0][2].startswith("0.87 [")
-    heading, head, rows, note = comparisons
+    heading, head, rows, note = comparisons.heading, comparisons.head, comparisons.rows, comparisons.note
     assert len(rows) == 15 and head[:3] == ["a vs b", "targets", "Δ [CI]"]
     far = next(r for r in rows if r[0] == "joint_abs vs eef_rel")
     assert far[1:] == ["3 targets", far[2], "CMH", "< 0.001", "< 0.001", "yes"] and far[2].startswith("+0.73 [")
@@ -181,7 +181,8 @@ def test_report_sections_name_the_tests_correction_and_level():
 
 def test_untestable_pairs_appear_in_the_report_table():
     rates = {"a": {"Panda": 0.9}, "b": {"UR5e": 0.2}, "c": {"Panda": 0.3, "UR5e": 0.3}}
-    ((_, _, arms, arms_note), (_, _, rows, note)) = pairs_sections(pairs(rates, Design(baseline="a")))
+    arms_table, pairs_table = pairs_sections(pairs(rates, Design(baseline="a")))
+    arms, arms_note, rows, note = arms_table.rows, arms_table.note, pairs_table.rows, pairs_table.note
     assert ["a vs b", "none in common", "–", "untestable", "–", "–", "–"] in rows
     assert [r[-1] for r in arms] == ["a", "b", "ab"]  # a and b were never compared: they keep a letter in common
     assert "untested pairs share a letter" in arms_note
