@@ -2,11 +2,11 @@
 settled on which target, and which need more trials?
 
 It reads only the plan folder (plan.json, the run sheet, the partly filled outcome sheet), never the sealed key, and
-names only aliases. For every group, target and pair of aliases in the group, the sequential comparison of
-ablate/stats/sequential.py decides, two-sided, with the maximum from plan.json (`trials_per_target`): trial k of one
-alias is paired with trial k of the other (the same round of the run sheet), and a pair counts once both are
-judged. The family is every pair × target in the plan, fixed at planning, so the Bonferroni level does not move as
-the sheet fills; looking after every trial is allowed, since each test holds at any stopping time."""
+names only aliases. For every group, target and pair of aliases in the group, the sequential comparison
+(ablate/stats/sequential_decision.py) decides, two-sided, with the maximum from plan.json (`trials_per_target`):
+trial k of one alias is paired with trial k of the other (the same round of the run sheet), and a pair counts once
+both are judged. The family is every pair × target in the plan, fixed at planning, so the Bonferroni level does not
+move as the sheet fills; looking after every trial is allowed, since each test holds at any stopping time."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from ablate.blind.plan import PLAN
 from ablate.blind.reveal import read_plan
 from ablate.blind.sheets import OUTCOME_SHEET, RUN_SHEET, read_outcomes, read_run_sheet
 from ablate.errors import InputError
-from ablate.stats.sequential import STATES, compare, method_text
 from ablate.stats.sequential_boundary import BETTER, WORSE
+from ablate.stats.sequential_decision import STATES, compare, method_text
 
 
 def interim(folder: Path, alpha: float = 0.05) -> dict:

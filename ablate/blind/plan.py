@@ -16,6 +16,7 @@ from ablate.blind.assign import MAX_GROUP, MIN_GROUP, assign
 from ablate.blind.seal import key_text, sha256_file
 from ablate.blind.sheets import OUTCOME_SHEET, RUN_SHEET, outcome_sheet_text, run_sheet_text
 from ablate.errors import InputError
+from ablate.naming import TARGET_FORMAT, bad_targets
 
 PLAN, PLAN_FORMAT = "plan.json", "ablate.blind.plan/1"
 
@@ -42,9 +43,9 @@ def split_list(text: str, flag: str) -> list[str]:
 
 
 def check_targets(targets: list[str]) -> None:
-    bad = [t for t in targets if t.count("/") != 1 or not all(t.split("/"))]
+    bad = bad_targets(targets)
     if bad:
-        raise InputError.single("--targets", "", f"expected embodiment/task items (e.g. Panda/lift), got {bad}")
+        raise InputError.single("--targets", "", f"expected {TARGET_FORMAT}, got {', '.join(map(repr, bad))}")
 
 
 def default_key_path(out: Path) -> Path:

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ablate.atomic import write_json
+from ablate.atomic import write_json, write_table
 from ablate.blind import CheckFailed
 from ablate.blind.plan import PLAN, PLAN_FORMAT
 from ablate.blind.seal import parse_key, sha256_file
 from ablate.blind.sheets import OUTCOME_SHEET, RUN_SHEET, read_outcomes, read_run_sheet
 from ablate.errors import InputError
+from ablate.naming import split_target
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +119,7 @@ def unblind(
         t = trials[outcome["trial_id"]]
         model = key["groups"][t.group][t.alias]
         seeded = SEEDED.match(model)
-        embodiment, task = t.target.split("/")
+        embodiment, task = split_target(t.target)
         rows.append(
             {
                 "sweep": plan["name"],
@@ -139,11 +140,7 @@ def unblind(
     table = pd.DataFrame(rows).sort_values(["run", "embodiment", "task", "trial"], ignore_index=True)
     written = [out] if out.suffix == ".csv" else [out, out.with_suffix(".csv")]
     for path in written:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".csv":
-            table.to_csv(path, index=False)
-        else:
-            table.to_parquet(path, index=False)
+        write_table(path, table)
     write_json(
         folder / UNBLINDED,
         {

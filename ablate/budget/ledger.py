@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ablate import atomic
+from ablate.layout import LEDGER_FILE
 
-LEDGER_FILE = "ledger.json"
 COUNTERS = ("samples", "steps", "tokens", "gpu_hours")
 
 

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ablate import atomic
-
-RUN_FILE, STATE_FILE, LAUNCH_FILE = "run.json", "state.json", "launch.json"
+from ablate.layout import LAUNCH_FILE, RUN_FILE, STATE_FILE
 
 
 @dataclass(frozen=True)

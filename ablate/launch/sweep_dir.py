@@ -1,11 +1,6 @@
-"""The sweep directory: the manifest of every resolved config, one work dir per run, the default MLflow store.
+"""The sweep directory: the manifest of every resolved config, one work dir per run, the pre-registration.
 
-<sweep>/spec.yaml        the spec as written
-<sweep>/manifest.json    plan (arms, runs, budgets) + every arm's resolved config
-<sweep>/mlflow.db        default tracking store (sqlite)
-<sweep>/submitit/        scheduler logs
-<sweep>/runs/<run id>/   run.json, ledger.json, state.json, launch.json, checkpoints/
-<sweep>/preregistration.json   with hypotheses: the frozen spec content, its hash and the run ids (first launch)
+Its layout (which file and folder is where) is named in `ablate.layout`; this writes and checks its contents.
 """
 
 from __future__ import annotations
@@ -14,14 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ablate import atomic
+from ablate import atomic, layout
 from ablate.budget.ledger import Ledger
 from ablate.errors import InputError
-from ablate.jobs.contract import RUN_FILE, Run
+from ablate.jobs.contract import Run
+from ablate.layout import MANIFEST, PREREGISTRATION, RUN_FILE, SPEC, TUNE_DIR
 from ablate.spec.hypotheses import content_hash, frozen_content
 from ablate.spec.plan import Plan
-
-MANIFEST, PREREGISTRATION = "manifest.json", "preregistration.json"
 
 
 class SweepDir:
@@ -44,7 +38,7 @@ class SweepDir:
         return data
 
     def run_dir(self, run_id: str) -> Path:
-        return self.root / "runs" / run_id
+        return layout.run_dir(self.root, run_id)
 
     def run_dirs(self) -> list[Path]:
         return [self.run_dir(r["id"]) for r in self.manifest()["runs"]]
@@ -72,7 +66,7 @@ class SweepDir:
         `check_runs` False while the tuned arms are not known yet."""
         record = self.preregistration()
         if record is None:
-            if plan.spec.hypotheses is not None and (self.exists() or (self.root / "tune").is_dir()):
+            if plan.spec.hypotheses is not None and (self.exists() or (self.root / TUNE_DIR).is_dir()):
                 started = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.manifest().get("written", 0)))
                 raise InputError.single(
                     plan.spec_path,
@@ -127,7 +121,7 @@ class SweepDir:
 
     def write(self, plan: Plan, tracking_uri: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(self.root / "spec.yaml", plan.spec_text)
+        atomic.write_text(self.root / SPEC, plan.spec_text)
         manifest = plan.to_json() | {
             "configs": {a.id: a.config for a in plan.arms},
             "tracking_uri": tracking_uri,

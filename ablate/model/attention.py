@@ -4,8 +4,9 @@ and one layer of the joint stream.
 Tokens are [prefix (images + instruction [+ environment state]) | suffix (state + noisy action chunk)]. The
 prefix is bidirectional and blind to the suffix; the suffix sees the prefix and itself. Prefix padding (short
 instructions, dropped camera views) is never attended to. Because the prefix never looks at the suffix, its
-keys and values do not depend on the suffix: inference computes them once (`PrefixCache`) and reuses them for
-every denoising step, which gives exactly the training-time result (tests/model/test_attention.py).
+keys and values do not depend on the suffix: inference computes them once (one `LayerKV` per layer) and reuses
+them for every denoising step, which gives exactly the training-time result
+(tests/model/test_policy.py::test_cached_prefix_gives_the_joint_forward_result).
 """
 
 from __future__ import annotations

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 
 from ablate import atomic
 from ablate.errors import InputError
-from ablate.evaluate.trial_table import TRIALS_DIR, read_trials
+from ablate.layout import PREREGISTRATION, REPORT_DIR, SPEC, TRIALS_DIR
+from ablate.trials import has_trials, read_trials
 
 if TYPE_CHECKING:
     from ablate.spec.schema import SweepSpec
-
-REPORT_DIR = "report"
 
 
 def wants_report(spec: SweepSpec) -> bool:
@@ -27,7 +26,7 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
     if not wants_report(spec):
         return None
     if table is None:
-        if not any((root / TRIALS_DIR).glob("*.parquet")):
+        if not has_trials(root):
             return None
         table = read_trials(root)
     if table.empty:
@@ -61,9 +60,7 @@ def add_confirmatory(result: dict, table, source: Path, options, record_path: Pa
     if record_path is not None and not record_path.is_file():
         raise InputError.single(record_path, "", "no such file; expected a sweep's preregistration.json")
     if record_path is None and not Path(source).is_dir():
-        return  # a trial-table file holds no preregistration (and the planning modules need not load)
-    from ablate.launch.sweep_dir import PREREGISTRATION
-
+        return  # a trial-table file holds no preregistration
     path = record_path or (Path(source) / PREREGISTRATION)
     record = atomic.read_json(path) if path.is_file() else None
     if record is None:
@@ -87,7 +84,7 @@ class ReportJob:
         from ablate.spec.yaml_lines import load_yaml
 
         root = Path(sweep_root)
-        spec = validate_spec(load_yaml(root / "spec.yaml"))
+        spec = validate_spec(load_yaml(root / SPEC))
         result = sweep_report(spec, root)
         if result is None:
             print("no trials recorded: no report", flush=True)  # the job's log says why there is no report

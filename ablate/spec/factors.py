@@ -7,13 +7,13 @@ A level is a short name plus the config overrides it stands for. Levels are writ
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ablate.data.frames import FRAMES as ACTION_FRAMES
-from ablate.errors import Problem, join_key
+from ablate.errors import Problem, did_you_mean, join_key
+from ablate.naming import level_name
 from ablate.spec.yaml_lines import Document
 
 LEVEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -63,15 +63,6 @@ class Factor:
         return next((lv for lv in self.levels if lv.name == name), None)
 
 
-def level_name(value: Any) -> str:
-    """Readable level names for list levels: 0.0001 → '0.0001', 3e-4 → '0.0003', True → 'true'."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return format(value, "g")
-    return str(value)
-
-
 def parse_factors(
     raw: dict[str, Any], doc: Document, is_group, top_keys: set[str]
 ) -> tuple[list[Factor], list[Problem]]:
@@ -82,12 +73,11 @@ def parse_factors(
         family = FAMILIES.get(name)
         custom = isinstance(levels, dict) and levels and all(isinstance(v, dict) for v in levels.values())
         if family is None and not custom and "." not in name and name not in top_keys and not is_group(name):
-            hint = difflib.get_close_matches(name, list(FAMILIES), n=1)
             problems.append(
                 doc.problem(
                     path,
                     f"unknown factor family '{name}'"
-                    + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                    + did_you_mean(name, FAMILIES)
                     + f"; expected a built-in family ({', '.join(FAMILIES)}), a config path such as optim.lr, "
                     "or named levels that each map to config overrides",
                 )

@@ -8,7 +8,8 @@ import itertools
 from typing import Any
 
 from ablate.errors import InputError, Problem, join_key
-from ablate.spec.factors import Factor, Level, level_name
+from ablate.naming import level_name
+from ablate.spec.factors import Factor, Level
 from ablate.spec.schema import GridSpec
 from ablate.spec.yaml_lines import Document
 

@@ -9,12 +9,12 @@ config (so an edited recipe is caught as well). Not frozen: the description, the
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Any
 
+from ablate.canonical import canonical_hash
 from ablate.errors import Problem, join_key
-from ablate.spec.factors import Factor, level_name
+from ablate.naming import level_name, target_name
+from ablate.spec.factors import Factor
 
 if TYPE_CHECKING:
     from ablate.spec.plan import Arm
@@ -29,8 +29,7 @@ def frozen_content(spec: SweepSpec) -> dict[str, Any]:
 
 
 def content_hash(content: Any) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_hash(content)
 
 
 def evaluated_targets(arms: list[Arm]) -> list[str]:
@@ -39,7 +38,7 @@ def evaluated_targets(arms: list[Arm]) -> list[str]:
     for arm in arms:
         task = arm.config.get("data", {}).get("task")
         for t in (arm.config.get("eval") or {}).get("targets") or []:
-            name = f"{t['robot']}/{t.get('task', task)}"
+            name = target_name(t["robot"], t.get("task", task))
             if name not in seen:
                 seen.append(name)
     return seen

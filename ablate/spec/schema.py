@@ -6,13 +6,13 @@ Only the shape is checked here; what the factors mean (families, levels, recipe 
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ablate.errors import InputError, Problem, join_key
+from ablate.errors import InputError, pydantic_problem
+from ablate.naming import bad_targets
 from ablate.spec.yaml_lines import Document
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"
@@ -118,7 +118,7 @@ class HypothesisSpec(_Strict):
     @field_validator("targets")
     @classmethod
     def _robot_slash_task(cls, targets: list[str] | None) -> list[str] | None:
-        bad = [t for t in targets or [] if t.count("/") != 1]
+        bad = bad_targets(targets or [])
         if bad:
             raise ValueError(f"targets are ROBOT/TASK, e.g. IIWA/lift (not {', '.join(bad)})")
         return targets
@@ -223,23 +223,3 @@ def validate_spec(doc: Document) -> SweepSpec:
         return SweepSpec.model_validate(doc.data)
     except ValidationError as e:
         raise InputError([pydantic_problem(doc, err, _MODELS) for err in e.errors()]) from None
-
-
-def pydantic_problem(doc: Document, err: Any, models: dict[str, type[BaseModel]]) -> Problem:
-    """One pydantic error as a Problem with the YAML line and key path; `models` maps each key path to its model,
-    so an unknown key gets the allowed keys and a "did you mean" hint. Shared by every YAML schema (table specs)."""
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    key_path = join_key(*loc)
-    if err["type"] == "extra_forbidden":
-        parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
-        allowed = list(models[parent].model_fields) if parent in models else []
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        message = "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
-        message += f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        return doc.problem(key_path, message)
-    if err["type"] == "missing":
-        return doc.problem(key_path, "required key is missing")
-    message = err["msg"].removeprefix("Value error, ")
-    if "input" in err and err["type"] not in ("value_error",):
-        message += f" (got {err['input']!r})"
-    return doc.problem(key_path, message)

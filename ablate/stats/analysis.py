@@ -28,6 +28,7 @@ from ablate.stats.counts import Design, cells, compared_levels
 from ablate.stats.jsonable import NULLS, plain
 from ablate.stats.options import Options
 from ablate.stats.verdicts import verdicts
+from ablate.trials import TARGET, is_aggregated
 
 __all__ = ["NothingToCompare", "Options", "analyse"]
 
@@ -90,8 +91,8 @@ def analyse(table: pd.DataFrame, design: Design, options: Options | None = None,
 
 def _table_notes(table: pd.DataFrame, design: Design) -> list[str]:
     """What the reader should know about the table itself: aggregated rows that repeat a key were added up."""
-    keys = [k for k in (design.column, *design.strata, "seed", "embodiment", "task") if k in table.columns]
-    if not {"successes", "trials"} <= set(table.columns):
+    keys = [k for k in (design.column, *design.strata, "seed", *TARGET) if k in table.columns]
+    if not is_aggregated(table):
         return []
     repeated = int(table.duplicated(keys).sum())
     if not repeated:

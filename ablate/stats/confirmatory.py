@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ablate.spec.factors import level_name
+from ablate.naming import level_name
 from ablate.stats import bootstrap, proportions, significance
 from ablate.stats.counts import Design, cells
 from ablate.stats.wording import p_is as _p

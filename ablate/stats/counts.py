@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ablate.errors import InputError
-
-TARGET = ("embodiment", "task")
+from ablate.errors import InputError, closest
+from ablate.trials import TARGET, is_aggregated
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
         table["seed"] = 0  # one evaluation per arm: a single cluster
     needed = [design.column, *design.strata, "seed", *TARGET]
     needed += [b for b in design.by if b not in needed]  # a grouping column other than the target's (a platform)
-    aggregated = {"successes", "trials"} <= set(table.columns)
+    aggregated = is_aggregated(table)
     if not aggregated:
         needed.append("success")
     missing = [c for c in needed if c not in table.columns]
@@ -85,13 +84,11 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
 
 def _near_misses(table: pd.DataFrame, wanted: list[str]) -> str:
     """'; column `succeses` looks like `successes`' for columns that are a typo away from an expected name."""
-    import difflib
-
     found = []
     for column in map(str, table.columns):
-        close = difflib.get_close_matches(column, [w for w in wanted if w != column], n=1, cutoff=0.8)
+        close = closest(column, [w for w in wanted if w != column], cutoff=0.8)
         if close and column not in wanted:
-            found.append(f"column `{column}` looks like `{close[0]}`")
+            found.append(f"column `{column}` looks like `{close}`")
     return f" ({'; '.join(found)})" if found else ""
 
 

@@ -1,4 +1,4 @@
-"""The rejection boundary of the sequential comparison (ablate/stats/sequential.py), and a vectorised scan of
+"""The rejection boundary of the sequential comparison (ablate/stats/sequential_decision.py), and a vectorised scan of
 paired trial sequences against it.
 
 Pair the k-th trial of the arm with the k-th of the baseline. A discordant pair (one succeeds, the other fails) is

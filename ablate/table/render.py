@@ -13,6 +13,7 @@ import json
 
 import pandas as pd
 
+from ablate.latex import escape as latex_escape
 from ablate.table.paper_table import PaperTable
 
 FORMATS = ("md", "latex", "csv", "json")
@@ -38,7 +39,7 @@ def latex(table: PaperTable) -> str:
         multicolumn=True,
         multicolumn_format="c",
         column_format="l" * len(table.row_names) + "r" * len(table.columns),
-        caption=_latex_escape(table.title),  # pandas escapes the cells, not the caption
+        caption=latex_escape(table.title),  # pandas escapes the cells, not the caption
     )
     return text + "".join(f"% {line}\n" for line in _captions(table))
 
@@ -94,17 +95,6 @@ def _side_by_side(table: PaperTable, missing: str) -> pd.DataFrame:
         columns = pd.MultiIndex.from_tuples(table.columns, names=table.column_names)
     cells = [[_cell(table, row, column, missing) for column in table.columns] for row in table.rows]
     return pd.DataFrame(cells, index=index, columns=columns)
-
-
-_LATEX_SPECIALS = {ord(c): rf"\{c}" for c in "&%$#_{}"} | {
-    ord("\\"): r"\textbackslash{}",
-    ord("~"): r"\textasciitilde{}",
-    ord("^"): r"\textasciicircum{}",
-}
-
-
-def _latex_escape(text: str) -> str:
-    return text.translate(_LATEX_SPECIALS)
 
 
 def _md_row(cells: list[str]) -> str:

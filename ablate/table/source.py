@@ -1,6 +1,6 @@
 """Where a table's numbers come from: a CSV or parquet file, a folder of parquet parts or a sweep directory
-(anything `read_trials` reads), optionally melted from a paper's wide layout (one column per model × metric)
-into tidy rows, then checked against the columns the spec names.
+(anything `ablate.trials.read_trials` reads), optionally melted from a paper's wide layout (one column per
+model × metric) into tidy rows, then checked against the columns the spec names.
 
 Every problem names the spec file and key (`source`, `melt.pattern`, `columns[1]`), or the `--source` flag.
 """
@@ -14,9 +14,9 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from ablate.errors import InputError
-from ablate.evaluate.trial_table import read_trials
 from ablate.spec.yaml_lines import Document
 from ablate.table.spec import MeltSpec, TableSpec, key_of
+from ablate.trials import is_aggregated, read_trials
 
 MELTED_VALUE = "value"  # a melted cell's column (DESIGN.md: "the cell becomes `value`")
 
@@ -103,11 +103,6 @@ def _check_columns(frame: pd.DataFrame, spec: TableSpec, doc: Document, source: 
         problems.append(doc.problem("value", f"column {spec.value!r} of {source} is not numeric"))
     if problems:
         raise InputError(problems)
-
-
-def is_aggregated(frame: pd.DataFrame) -> bool:
-    """An aggregated trial table (DESIGN.md): `successes, trials` per row instead of one row per trial."""
-    return {"successes", "trials"} <= set(frame.columns)
 
 
 def weighted_by_trials(frame: pd.DataFrame, spec: TableSpec) -> bool:

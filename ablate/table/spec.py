@@ -12,8 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ablate.errors import InputError, Problem, join_key
-from ablate.spec.schema import pydantic_problem
+from ablate.errors import InputError, Problem, join_key, pydantic_problem
 from ablate.spec.yaml_lines import Document, load_yaml
 
 AGGREGATES = ("mean", "median", "sum", "count", "min", "max")

@@ -1,0 +1,55 @@
+"""The sweep folder's layout: the one place that names its files and folders. Names and paths only (no I/O), so
+every layer may import it: launch writes the folder, the jobs and evaluation fill the run dirs and the trial table,
+report, tune, table, blind and the CLI read it.
+
+<sweep>/spec.yaml              the spec as written
+<sweep>/manifest.json          plan (arms, runs, budgets) + every arm's resolved config
+<sweep>/preregistration.json   with hypotheses: the frozen spec content, its hash and the run ids (first launch)
+<sweep>/mlflow.db              default tracking store (sqlite)
+<sweep>/submitit/              scheduler logs
+<sweep>/runs/<run id>/         a run's work dir: run.json, ledger.json, state.json, launch.json, checkpoints/,
+                               trials.parquet
+<sweep>/trials/<run id>.parquet  the sweep's trial table, one part per run
+<sweep>/report/                the sweep's report
+<sweep>/tune/                  `ablate tune`: optuna.db, best.json, and the tuning trials' own sweep folder
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPEC = "spec.yaml"
+MANIFEST = "manifest.json"
+PREREGISTRATION = "preregistration.json"
+MLFLOW_DB = "mlflow.db"
+SUBMITIT_DIR = "submitit"
+RUNS_DIR = "runs"
+TRIALS_DIR = "trials"
+REPORT_DIR = "report"
+TUNE_DIR = "tune"
+TUNE_STORAGE = "optuna.db"
+TUNE_BEST = "best.json"
+
+# In a run's work dir.
+RUN_FILE = "run.json"
+LEDGER_FILE = "ledger.json"
+STATE_FILE = "state.json"
+LAUNCH_FILE = "launch.json"
+CHECKPOINTS_DIR = "checkpoints"
+RUN_TRIALS = "trials.parquet"
+
+
+def run_dir(sweep_root: Path, run_id: str) -> Path:
+    return Path(sweep_root) / RUNS_DIR / run_id
+
+
+def trial_part(sweep_root: Path, run_id: str) -> Path:
+    """A run's part of its sweep's trial table."""
+    return Path(sweep_root) / TRIALS_DIR / f"{run_id}.parquet"
+
+
+def sweep_of_run(work_dir: Path) -> Path | None:
+    """The sweep folder a run's work dir lies in (`<sweep>/runs/<run id>` with a manifest), or None."""
+    work_dir = Path(work_dir)
+    root = work_dir.parent.parent
+    return root if work_dir.parent.name == RUNS_DIR and (root / MANIFEST).is_file() else None
