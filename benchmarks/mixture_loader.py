@@ -25,6 +25,7 @@ def main() -> None:
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
 
     from ablate.data.frames import Frame
+    from ablate.data.inputs import Padding
     from ablate.data.loader import MixtureLoader
     from ablate.data.source import EmbodimentSource, SourceConfig
     from ablate.testbed.record import record_dataset
@@ -36,7 +37,9 @@ def main() -> None:
         sources = [
             EmbodimentSource(SourceConfig(out / f"{r}_lift", Frame("eef_rel"), HORIZON, split="all")) for r in ROBOTS
         ]
-        loader = MixtureLoader(sources, "proportional", seed=0)
+        loader = MixtureLoader(
+            sources, "proportional", seed=0, padding=Padding(32, 32, 0), temperature=1.0, normalization="mean_std"
+        )
         loader.batch(BATCH)  # warm-up
         t0 = time.perf_counter()
         for _ in range(BATCHES):

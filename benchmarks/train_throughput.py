@@ -163,6 +163,7 @@ def main() -> None:
     theirs.to(device).train()
     ours_batch, their_batch = make_batches(ours, args.batch, size, device)
 
+    from ablate.config import OptimConfig
     from ablate.train.optim import make_optimizer
 
     ours_params = ours.set_trainable(args.trainable)
@@ -170,7 +171,7 @@ def main() -> None:
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if args.bf16 else nullcontext()
     runners = {
         "ablate": Runner(
-            lambda: ours.loss(ours_batch), ours_params, make_optimizer({"lr": LR}, ours_params, 0)[0], autocast
+            lambda: ours.loss(ours_batch), ours_params, make_optimizer(OptimConfig(lr=LR), ours_params, 0)[0], autocast
         ),
         "lerobot": Runner(
             lambda: theirs.forward(their_batch)[0],
@@ -232,6 +233,7 @@ def expert_ffn(width: int) -> int:
 
 
 def build_ablate(size: dict, args):
+    from ablate.config import VlaModel
     from ablate.model.policy import VLAPolicy
 
     width = size["expert_width"]
@@ -242,7 +244,7 @@ def build_ablate(size: dict, args):
         "max_text_tokens": size["text_tokens"],
     }
     torch.manual_seed(0)
-    return VLAPolicy(cfg, max_state_dim=MAX_DIM, max_action_dim=MAX_DIM, horizon=HORIZON)
+    return VLAPolicy(VlaModel.model_validate(cfg), max_state_dim=MAX_DIM, max_action_dim=MAX_DIM, horizon=HORIZON)
 
 
 def write_smolvlm_dir(policy, out: Path) -> Path:

@@ -5,19 +5,37 @@ Recipe conventions read here (the job kinds follow them too):
 - `train.batch_size`: the batch size of stages that do not set their own.
 - `train.tokens_per_sample`: needed only when the unit is `tokens`.
 A `gpu_hours` budget is time-bound: the job stops a stage when its GPU time is spent, so steps are not fixed.
+
+Budget planning sits below the spec (spec → plan → budget): it reads the settings it needs through `BudgetSettings`,
+which the spec's validated `budget:` block (`spec.schema.BudgetSpec`) satisfies as it is; budget never imports spec.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ablate.spec.schema import BudgetSpec
+from ablate.config import RunConfig
 
 
 class BudgetError(ValueError):
     """An arm's budget cannot be met as asked; the message says why."""
+
+
+class BudgetSettings(Protocol):
+    """What every run gets the same amount of: `per_run` in `unit` (samples, steps, tokens or gpu_hours), split over
+    the stages by `stages` (name -> share, summing to 1; None: the recipe's own shares), met within `tolerance`."""
+
+    @property
+    def unit(self) -> str: ...
+    @property
+    def per_run(self) -> float: ...
+    @property
+    def stages(self) -> Mapping[str, float] | None: ...
+    @property
+    def tolerance(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -36,24 +54,15 @@ class StageBudget:
         return asdict(self)
 
 
-def stage_chain(config: dict[str, Any]) -> list[tuple[str, float | None, int]]:
+def stage_chain(config: RunConfig | dict[str, Any]) -> list[tuple[str, float | None, int]]:
     """(name, recipe share, batch size) for each stage, in order."""
-    train = config.get("train") or {}
-    default_bs = train.get("batch_size")
-    stages = config.get("stages") or {"main": {"share": 1.0}}
-    chain = []
-    for name, stage in stages.items():
-        stage = stage or {}
-        bs = stage.get("batch_size", default_bs)
-        if not isinstance(bs, int) or isinstance(bs, bool) or bs < 1:
-            raise BudgetError(
-                f"stage '{name}' has no usable batch size (train.batch_size or stages.{name}.batch_size: {bs!r})"
-            )
-        chain.append((str(name), stage.get("share"), bs))
-    return chain
+    config = RunConfig.of(config) if isinstance(config, dict) else config
+    return [(name, stage.share, stage.batch_size or config.train.batch_size) for name, stage in config.stages.items()]
 
 
-def plan_stages(config: dict[str, Any], budget: BudgetSpec) -> list[StageBudget]:
+def plan_stages(config: RunConfig | dict[str, Any], budget: BudgetSettings) -> list[StageBudget]:
+    """Steps per stage for a run config (typed, or a resolved recipe that `RunConfig.of` accepts)."""
+    config = RunConfig.of(config) if isinstance(config, dict) else config
     chain = stage_chain(config)
     names = [name for name, _, _ in chain]
     if budget.stages is not None:
@@ -71,15 +80,15 @@ def plan_stages(config: dict[str, Any], budget: BudgetSpec) -> list[StageBudget]
     return [_stage_budget(name, shares[name], bs, config, budget) for name, _, bs in chain]
 
 
-def _stage_budget(name: str, share: float, bs: int, config: dict[str, Any], budget: BudgetSpec) -> StageBudget:
+def _stage_budget(name: str, share: float, bs: int, config: RunConfig, budget: BudgetSettings) -> StageBudget:
     nominal = budget.per_run * share
     unit = budget.unit
     if unit == "gpu_hours":
         return StageBudget(name, share, unit, nominal, nominal, None, bs, None, None)
     tokens_per_sample = None
     if unit == "tokens":
-        tokens_per_sample = (config.get("train") or {}).get("tokens_per_sample")
-        if not isinstance(tokens_per_sample, int) or tokens_per_sample < 1:
+        tokens_per_sample = config.train.tokens_per_sample
+        if tokens_per_sample is None:
             raise BudgetError("unit tokens needs train.tokens_per_sample (a positive integer) in the recipe")
     per_step = {"samples": bs, "steps": 1, "tokens": bs * (tokens_per_sample or 0)}[unit]
     steps = round(nominal / per_step)

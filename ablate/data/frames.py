@@ -14,10 +14,13 @@ Grippers stay absolute and are appended after the arm part.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
-FRAMES = ("joint_abs", "joint_delta", "world_rel", "world_delta", "eef_rel", "eef_delta")
+from ablate.config.vla import ActionFrame
+
+FRAMES: tuple[str, ...] = get_args(ActionFrame)  # one home: the typed config
 
 
 @dataclass(frozen=True)

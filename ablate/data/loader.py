@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ablate.data.dropout import SensoryDropout
+from ablate.data.inputs import Padding, dim_mask, normalize_actions, observation_inputs, pad_to
 from ablate.data.mixture import MixtureSampler, mixture_weights
 from ablate.data.normalize import Stats, StatsCache
 from ablate.data.source import EmbodimentSource
@@ -22,15 +23,17 @@ class MixtureLoader:
         weights: dict[str, float] | str,
         seed: int,
         *,
-        max_state_dim: int = 32,
-        max_action_dim: int = 32,
-        max_environment_dim: int = 0,
-        temperature: float = 1.0,
-        normalization: str = "mean_std",
+        padding: Padding,
+        temperature: float,
+        normalization: str,
         dropout: SensoryDropout | None = None,
         stats_cache: StatsCache | None = None,
+        stats: dict[str, dict[str, Stats]] | None = None,
     ):
+        """`stats`: the statistics to normalise with, per dataset name (a validation loader gets training's);
+        default: each source's own (cached in `stats_cache`)."""
         self.sources = {s.name: s for s in sources}
+        max_state_dim, max_action_dim, max_environment_dim = padding.state, padding.action, padding.environment
         for s in sources:
             if s.state_dim > max_state_dim or s.action_dim > max_action_dim:
                 raise ValueError(
@@ -39,9 +42,10 @@ class MixtureLoader:
                 )
         sizes = {name: len(s) for name, s in self.sources.items()}
         self.sampler = MixtureSampler(sizes, mixture_weights(sizes, weights, temperature), seed)
-        self.stats: dict[str, dict[str, Stats]] = {name: s.stats(stats_cache) for name, s in self.sources.items()}
-        self.max_state_dim, self.max_action_dim = max_state_dim, max_action_dim
-        self.max_environment_dim = max_environment_dim
+        self.stats: dict[str, dict[str, Stats]] = {
+            name: stats[name] if stats is not None else s.stats(stats_cache) for name, s in self.sources.items()
+        }
+        self.padding = padding
         for s in sources:
             if s.environment_state_dim > max_environment_dim:
                 raise ValueError(
@@ -60,25 +64,21 @@ class MixtureLoader:
     def _item(self, name: str, index: int) -> dict[str, Any]:
         source, stats = self.sources[name], self.stats[name]
         raw = source.sample(index)
-        state = stats["state"].normalize(raw["state"])
-        actions = stats["actions"].normalize(raw["actions"], self.normalization)
         drawn = (self.dropout or SensoryDropout()).draw(self.rng, len(raw.get("images", ())))
-        if not drawn.state_kept:
-            state = np.zeros_like(state)
-        s_dim, a_dim = source.state_dim, source.action_dim
-        out = {
-            "state": pad_to(state, self.max_state_dim),
-            "state_dim_mask": dim_mask(s_dim, self.max_state_dim),
-            "state_mask": np.float32(drawn.state_kept),
-            "actions": pad_to(actions, self.max_action_dim),
-            "action_dim_mask": dim_mask(a_dim, self.max_action_dim),
+        out = observation_inputs(
+            raw["state"],
+            stats,
+            self.padding,
+            state_kept=drawn.state_kept,
+            environment_state=raw.get("environment_state"),
+        )
+        out |= {
+            "actions": pad_to(normalize_actions(raw["actions"], stats, self.normalization), self.padding.action),
+            "action_dim_mask": dim_mask(source.action_dim, self.padding.action),
             "action_is_pad": raw["action_is_pad"],
             "embodiment": np.int64(self.embodiment_ids[name]),
             "instruction": source.instruction if drawn.lang_kept else "",
         }
-        if "environment_state" in raw:
-            env = stats["environment_state"].normalize(raw["environment_state"])
-            out["environment_state"] = pad_to(env, self.max_environment_dim)
         if "images" in raw:  # a dropped view stays in the batch; its mask hides it from attention
             out["images"], out["camera_mask"] = raw["images"], drawn.camera_mask
         return out
@@ -93,17 +93,3 @@ class MixtureLoader:
     @property
     def drawn(self) -> dict[str, int]:
         return self.sampler.drawn
-
-
-def pad_to(x: np.ndarray, dim: int) -> np.ndarray:
-    """Zero-pad the last axis to `dim` (the unified space)."""
-    out = np.zeros((*x.shape[:-1], dim), dtype=np.float32)
-    out[..., : x.shape[-1]] = x
-    return out
-
-
-def dim_mask(n: int, dim: int) -> np.ndarray:
-    """1 for the first `n` of `dim` entries (the real ones), 0 for the padding."""
-    m = np.zeros(dim, dtype=np.float32)
-    m[:n] = 1.0
-    return m

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 EPS = 1e-8
+CHECKPOINT_KEY = "normalization"  # where a checkpoint keeps its run's `RunNormalization`
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,39 @@ class StatsCache:
             stats = compute()
             self.put(key, stats)
         return stats
+
+
+@dataclass(frozen=True)
+class RunNormalization:
+    """The statistics a run trained with, per dataset (folder name) and key (`state`, `actions`,
+    `environment_state`), with the action normalisation mode and frame. Saved in every checkpoint, so evaluation
+    un-normalises with exactly what training normalised with and never re-reads the training data."""
+
+    mode: str  # data.normalization, for actions
+    frame: str
+    by_dataset: dict[str, dict[str, Stats]]
+
+    def of(self, dataset: str) -> dict[str, Stats]:
+        if dataset not in self.by_dataset:
+            raise KeyError(
+                f"no normalisation statistics for dataset {dataset!r} in this run (it has "
+                f"{', '.join(sorted(self.by_dataset))}); evaluate on a robot and task the run trained or was "
+                "planned to evaluate on"
+            )
+        return self.by_dataset[dataset]
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "frame": self.frame,
+            "by_dataset": {
+                name: {key: s.to_arrays() for key, s in stats.items()} for name, stats in self.by_dataset.items()
+            },
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> RunNormalization:
+        by_dataset = {
+            name: {key: Stats(**arrays) for key, arrays in stats.items()} for name, stats in state["by_dataset"].items()
+        }
+        return cls(state["mode"], state["frame"], by_dataset)

@@ -1,21 +1,30 @@
-"""`ablate eval CHECKPOINT`: rebuild a run's policy from its checkpoint and run the closed loop on chosen targets."""
+"""`ablate eval CHECKPOINT`: rebuild a run's policy from its checkpoint and run the closed loop on chosen targets.
+
+The normalisation statistics come from the checkpoint (what the run trained with). Only a target the run neither
+trained nor was planned to evaluate on — or a checkpoint written before checkpoints held statistics — has its
+statistics computed from its dataset, and the command says so."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pandas as pd
 import torch
 
+from ablate.atomic import write_table
+from ablate.config import EvalTarget, RunConfig, VlaConfig
 from ablate.errors import InputError
+from ablate.layout import CHECKPOINTS_DIR
+from ablate.naming import eval_targets
 
 
-def evaluate_checkpoint(path: Path, targets: str, trials: int, seed: int | None, out: Path | None) -> pd.DataFrame:
+def evaluate_checkpoint(
+    path: Path, targets: str, trials: int, seed: int | None, out: Path | None, log=print
+) -> pd.DataFrame:
     from ablate.evaluate.closed_loop import evaluate_targets
     from ablate.jobs.checkpoints import CheckpointStore
     from ablate.jobs.contract import Run
-    from ablate.train.loop import build_policy
+    from ablate.model.build import build_policy
 
     path = path.resolve()
     work = path if path.is_dir() else path.parent.parent
@@ -23,32 +32,45 @@ def evaluate_checkpoint(path: Path, targets: str, trials: int, seed: int | None,
         run = Run.load(work)
     except FileNotFoundError:
         raise InputError.single(path, "", "not a run directory nor a checkpoint inside one (no run.json)") from None
-    state = CheckpointStore.load(path) if path.is_file() else CheckpointStore(work / "checkpoints").latest()
+    state = CheckpointStore.load(path) if path.is_file() else CheckpointStore(work / CHECKPOINTS_DIR).latest()
     if state is None:
         raise InputError.single(path, "", "no checkpoint in this run yet")
-    config = copy.deepcopy(run.config)
-    if targets:
-        config["eval"] = dict(config.get("eval") or {}) | {"targets": _targets(targets, path)}
-    if not (config.get("eval") or {}).get("targets"):
+    config = RunConfig.of(run.config)
+    if not isinstance(config, VlaConfig):
+        raise InputError.single(path, "", f"job kind '{config.job}' has no closed-loop evaluation (only vla)")
+    chosen = tuple(EvalTarget(**t) for t in eval_targets(targets, path)) if targets else config.eval.targets
+    if not chosen:
         raise InputError.single(path, "--targets", "the run's config names no eval targets; give --targets")
-    config["eval"]["trials"] = trials
+    config = config.model_copy(update={"eval": config.eval.model_copy(update={"targets": chosen, "trials": trials})})
+    normalization = _normalization(config, state, log)
     policy = build_policy(config, run.seed)
     policy.load_state_dict(state["model"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    rows = evaluate_targets(policy.to(device), config, run.seed if seed is None else seed, device)
+    rows = evaluate_targets(policy.to(device), config, normalization, run.seed if seed is None else seed, device)
     identity = {"sweep": run.sweep, "arm": run.arm, "run": run.id, "seed": run.seed, **run.levels}
     table = pd.DataFrame([identity | r for r in rows])
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False) if out.suffix == ".csv" else table.to_parquet(out, index=False)
+        write_table(out, table)
     return table
 
 
-def _targets(text: str, path: Path) -> list[dict[str, str]]:
-    out = []
-    for item in text.split(","):
-        robot, _, task = item.strip().partition("/")
-        if not robot or not task:
-            raise InputError.single(path, "--targets", f"expected Robot/task items (e.g. Panda/lift), got {item!r}")
-        out.append({"robot": robot, "task": task})
-    return out
+def _normalization(config: VlaConfig, state: dict, log):
+    """The checkpoint's statistics, completed from the data for targets it has none for (said aloud)."""
+    from ablate.data.datasets import run_normalization, target_key, target_path
+    from ablate.data.normalize import CHECKPOINT_KEY, RunNormalization
+
+    saved = state.get(CHECKPOINT_KEY)
+    if saved is None:
+        log(
+            "this checkpoint holds no normalisation statistics (written by an older ablate): computing them from "
+            "the run's datasets"
+        )
+        return run_normalization(config)
+    normalization = RunNormalization.from_state(saved)
+    missing = [t for t in config.eval.targets if target_path(config.data, t).name not in normalization.by_dataset]
+    if not missing:
+        return normalization
+    extra = run_normalization(config, [target_key(config, t) for t in missing])
+    for name in extra.by_dataset:
+        log(f"{name}: not a dataset this run trained or evaluated on; its statistics are computed from it")
+    return RunNormalization(normalization.mode, normalization.frame, normalization.by_dataset | extra.by_dataset)

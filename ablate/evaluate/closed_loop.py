@@ -1,6 +1,7 @@
 """Closed-loop evaluation on the testbed: the policy's chunks (normalised, in the run's action frame) are
-un-normalised with the target robot's statistics, converted to absolute targets by the episode runner, and
-executed. Episode seeds depend only on (run seed, target, trial), so every arm meets the same scenes."""
+un-normalised with the target robot's statistics — those the run trained with, in the mode it trained with —
+converted to absolute targets by the episode runner, and executed. Episode seeds depend only on (run seed,
+target, trial), so every arm meets the same scenes."""
 
 from __future__ import annotations
 
@@ -9,21 +10,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from ablate.config import EvalTarget, VlaConfig
+from ablate.data.datasets import frame_of, target_path
 from ablate.data.embodiments import embodiment
-from ablate.data.loader import dim_mask, pad_to
-from ablate.data.normalize import Stats, StatsCache
-from ablate.data.source import EmbodimentSource
+from ablate.data.inputs import Padding, dim_mask, observation_inputs, unnormalize_actions
+from ablate.data.normalize import RunNormalization
 from ablate.model.policy import VLAPolicy
-from ablate.train.data import dataset_path, frame_of, source_config
-
-
-def target_stats(config: dict[str, Any], robot: str, task: str | None = None) -> dict[str, Stats]:
-    """The robot's own normalisation (train split, the run's frame) from its dataset of the target's task (each
-    dataset is normalised on its own in training), cached like training's."""
-    data = config["data"]
-    path = dataset_path({**data, "task": task or data["task"]}, robot)
-    source = EmbodimentSource(source_config(data, path, "train", images=False))
-    return source.stats(StatsCache(path.parent / ".stats"))
+from ablate.seeding import episode_seed
 
 
 class PolicyAdapter:
@@ -32,19 +25,19 @@ class PolicyAdapter:
     def __init__(
         self,
         policy: VLAPolicy,
-        config: dict[str, Any],
-        robot: str,
+        config: VlaConfig,
+        normalization: RunNormalization,
+        target: EvalTarget,
         instruction: str,
         device: torch.device,
-        task: str | None = None,
     ):
-        self.policy, self.device = policy, device
-        self.data = config["data"]
-        self.stats = target_stats(config, robot, task)
-        self.embodiment = embodiment(robot)
-        self.action_dim = frame_of(self.data).arm_dim(self.embodiment.arm_dof) + 1
-        self.instruction = instruction
-        self.images = bool(config["model"].get("images", False))
+        self.policy, self.device, self.instruction = policy, device, instruction
+        self.stats = normalization.of(target_path(config.data, target).name)
+        self.mode = normalization.mode
+        self.padding = Padding.of(config.data)
+        self.embodiment = embodiment(target.robot)
+        self.action_dim = frame_of(config.data).arm_dim(self.embodiment.arm_dof) + 1
+        self.images = config.model.images
         self.generator = torch.Generator()
 
     def reset(self, seed: int) -> None:
@@ -52,55 +45,49 @@ class PolicyAdapter:
         self.generator.manual_seed(seed)
 
     def __call__(self, obs) -> np.ndarray:
-        d = self.data
-        state = self.stats["state"].normalize(np.r_[obs.joint_pos, obs.gripper_qpos])
-        s_max, a_max = int(d.get("max_state_dim", 16)), int(d.get("max_action_dim", 10))
-        batch = {
-            "state": pad_to(state, s_max)[None],
-            "state_dim_mask": dim_mask(len(state), s_max)[None],
-            "state_mask": np.ones(1),
-            "action_dim_mask": dim_mask(self.action_dim, a_max)[None],
-        }
-        if self.policy.environment_in is not None:
-            env = self.stats["environment_state"].normalize(obs.environment_state)
-            batch["environment_state"] = pad_to(env, int(d.get("max_environment_dim", 0)))[None]
-        tensors = {k: torch.as_tensor(v, dtype=torch.float32, device=self.device) for k, v in batch.items()}
+        environment = obs.environment_state if self.policy.environment_in is not None else None
+        inputs = observation_inputs(
+            np.r_[obs.joint_pos, obs.gripper_qpos], self.stats, self.padding, environment_state=environment
+        )
+        inputs["action_dim_mask"] = dim_mask(self.action_dim, self.padding.action)
+        tensors = {k: torch.as_tensor(v, dtype=torch.float32, device=self.device)[None] for k, v in inputs.items()}
         tensors["tokens"], tensors["token_mask"] = (t.to(self.device) for t in self.policy.tokenize([self.instruction]))
         if self.images:
             views = np.stack([obs.images[c] for c in self.embodiment.cameras]).transpose(0, 3, 1, 2) / 255.0
             tensors["images"] = torch.as_tensor(views[None], dtype=torch.float32, device=self.device)
             tensors["camera_mask"] = torch.ones(1, len(views), device=self.device)
         chunk = self.policy.sample_actions(tensors, generator=self.generator)[0, :, : self.action_dim]
-        return self.stats["actions"].unnormalize(chunk.float().cpu().numpy().astype(np.float64))
+        return unnormalize_actions(chunk.float().cpu().numpy().astype(np.float64), self.stats, self.mode)
 
 
 def evaluate_targets(
-    policy: VLAPolicy, config: dict[str, Any], run_seed: int, device: torch.device, on_trial=None
+    policy: VLAPolicy,
+    config: VlaConfig,
+    normalization: RunNormalization,
+    run_seed: int,
+    device: torch.device,
+    on_trial=None,
 ) -> list[dict[str, Any]]:
     """One row per trial for every `eval.targets` entry: success, progress, episode seed, steps."""
     from ablate.testbed.env import TestbedEnv
     from ablate.testbed.runner import controller_for, run_episode
     from ablate.testbed.tasks import task as testbed_task
-    from ablate.train.loop import derived_seed
 
-    eval_cfg, frame = config["eval"], frame_of(config["data"])
-    rows = []
+    frame, rows = frame_of(config.data), []
+    image_size = config.data.testbed.image_size if config.data.testbed else 64
     policy.eval()
-    for target in eval_cfg["targets"]:
-        robot, task_name = target["robot"], target.get("task", config["data"]["task"])
+    for target in config.eval.targets:
+        robot, task_name = target.robot, target.task or config.data.task
         env = TestbedEnv(
-            robot,
-            task_name,
-            images=bool(config["model"].get("images", False)),
-            image_size=int((config["data"].get("testbed") or {}).get("image_size", 64)),
-            controller=controller_for(frame),
+            robot, task_name, images=config.model.images, image_size=image_size, controller=controller_for(frame)
         )
-        adapter = PolicyAdapter(policy, config, robot, testbed_task(task_name).instruction, device, task_name)
+        instruction = testbed_task(task_name).instruction
+        adapter = PolicyAdapter(policy, config, normalization, target, instruction, device)
         try:
-            for trial in range(int(eval_cfg["trials"])):
-                episode_seed = derived_seed(run_seed, "eval", robot, task_name, trial) % 2**31
-                adapter.reset(episode_seed)
-                result = run_episode(env, frame, adapter, episode_seed, execute=int(eval_cfg.get("execute", 4)))
+            for trial in range(config.eval.trials):
+                seed = episode_seed(run_seed, "eval", robot, task_name, trial)
+                adapter.reset(seed)
+                result = run_episode(env, frame, adapter, seed, execute=config.eval.execute)
                 rows.append(
                     {
                         "embodiment": robot,
@@ -108,7 +95,7 @@ def evaluate_targets(
                         "trial": trial,
                         "success": int(result.success),
                         "progress": float(result.progress),
-                        "episode_seed": episode_seed,
+                        "episode_seed": seed,
                         "steps": result.steps,
                     }
                 )

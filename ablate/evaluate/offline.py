@@ -1,33 +1,39 @@
 """Offline evaluation on held-out episodes (the validation split): the flow-matching loss, and the error of
 sampled chunks against the demonstrations in the run's action frame (normalised units, real dims and steps),
 beside the error of always predicting the training mean (zero in normalised units): the floor a policy that
-learned nothing reaches."""
+learned nothing reaches. The validation episodes are normalised with the training statistics."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
+from ablate.config import VlaConfig
+from ablate.data.datasets import build_loader
+from ablate.data.normalize import RunNormalization
+from ablate.model.build import batch_tensors
 from ablate.model.flow import real_entries
 from ablate.model.policy import VLAPolicy
-from ablate.train.data import build_loader
+from ablate.seeding import derived_seed
 
 
 @torch.no_grad()
 def offline_metrics(
-    policy: VLAPolicy, config: dict[str, Any], seed: int, device: torch.device, batches: int = 4, batch_size: int = 64
+    policy: VLAPolicy,
+    config: VlaConfig,
+    normalization: RunNormalization,
+    seed: int,
+    device: torch.device,
+    batches: int = 4,
+    batch_size: int = 64,
 ) -> dict[str, float]:
-    from ablate.train.loop import derived_seed, to_torch
-
-    if float(config["data"].get("val_fraction", 0.1)) <= 0:
+    if config.data.val_fraction <= 0:
         return {}
-    loader = build_loader(config, None, derived_seed(seed, "offline"), split="val")
+    loader = build_loader(config, None, derived_seed(seed, "offline"), normalization, split="val")
     generator = torch.Generator().manual_seed(derived_seed(seed, "offline-noise"))
     policy.eval()
     losses, errors, mean_errors = [], [], []
     for _ in range(batches):
-        batch = to_torch(loader.batch(batch_size), policy, device)
+        batch = batch_tensors(loader.batch(batch_size), policy, device)
         losses.append(float(policy.loss(batch, generator)))
         predicted = policy.sample_actions(batch, generator=generator)
         weight = real_entries(batch["action_dim_mask"], batch["action_is_pad"])

@@ -20,6 +20,7 @@ from typing import Any
 import submitit
 
 from ablate.budget.ledger import Ledger
+from ablate.config import RunConfig
 from ablate.jobs.checkpoints import CheckpointStore
 from ablate.jobs.contract import Run, host_info, read_state, update_state
 from ablate.jobs.registry import load_job
@@ -37,6 +38,7 @@ class JobContext:
     """What a job kind gets: its Run, its ledger, checkpoints, tracking, and where it is in a distributed job."""
 
     run: Run
+    config: RunConfig  # the run's config, typed by its job kind (`run.config` is the resolved recipe as written)
     ledger: Ledger
     checkpoints: CheckpointStore
     tracker: JobTracker
@@ -87,8 +89,9 @@ def execute(work_dir: Path) -> dict[str, Any]:
     lock = _take_lock(work_dir) if rank == 0 else None
     ledger = Ledger.load(work_dir)
     tracker = JobTracker(run.tracking_uri, run.mlflow_run_id) if rank == 0 else JobTracker(None, None)
-    keep = int((run.config.get("train") or {}).get("keep_checkpoints", 2))
-    ctx = JobContext(run, ledger, CheckpointStore(work_dir / "checkpoints", keep), tracker, rank, world)
+    config = RunConfig.of(run.config)
+    checkpoints = CheckpointStore(work_dir / "checkpoints", config.train.keep_checkpoints)
+    ctx = JobContext(run, config, ledger, checkpoints, tracker, rank, world)
     if rank == 0:
         attempts = read_state(work_dir).get("attempts", 0) + 1
         update_state(

@@ -11,8 +11,8 @@ from importlib.metadata import entry_points
 from typing import Any
 
 JOB_KINDS: dict[str, str] = {
-    "mlp_regression": "ablate.jobs.mlp_regression:run",
-    "vla": "ablate.train.job:run",
+    "mlp_regression": "ablate.kinds.mlp_regression:run",
+    "vla": "ablate.kinds.vla:run",
 }
 
 

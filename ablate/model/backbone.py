@@ -20,8 +20,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-FAMILIES = ("idefics3", "paligemma", "qwen25vl")
-_ALIASES = {"smolvlm": "idefics3", "qwen2_5_vl": "qwen25vl", "qwen2.5-vl": "qwen25vl"}
+from ablate.config.vla import BackboneConfig, family_of
+
 # SigLIP (Idefics3, PaliGemma) expects pixels in [-1, 1]; Qwen2.5-VL's tower the CLIP statistics.
 _PIXEL_STATS = {
     "idefics3": ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
@@ -37,13 +37,6 @@ class LayerShape:
     kv_heads: int
     head_dim: int
     layers: int
-
-
-def family_of(name: str) -> str:
-    family = _ALIASES.get(name.lower(), name.lower())
-    if family not in FAMILIES:
-        raise ValueError(f"model.backbone.family: unknown family '{name}'; expected one of {', '.join(FAMILIES)}")
-    return family
 
 
 VISION_MODULES = ("vision_model", "vision_tower", "visual", "connector", "multi_modal_projector")
@@ -147,15 +140,15 @@ def qwen_patchify(images: torch.Tensor, patch: int, merge: int, temporal: int) -
     return x.reshape(n * gh * gw, c * temporal * patch * patch), grid
 
 
-def load_vlm(cfg: dict[str, Any]) -> tuple[nn.Module, Any]:
+def load_vlm(cfg: BackboneConfig) -> tuple[nn.Module, Any]:
     """(model, tokenizer) from `model.backbone`: `path` (hub name or local dir, pretrained weights) or `tiny`."""
     from transformers import AutoModelForImageTextToText, AutoTokenizer
 
-    family = family_of(cfg["family"])
-    if cfg.get("path"):
-        model = AutoModelForImageTextToText.from_pretrained(cfg["path"], dtype=torch.float32)
-        tokenizer = AutoTokenizer.from_pretrained(cfg["path"])
+    family = family_of(cfg.family)
+    if cfg.path:
+        model = AutoModelForImageTextToText.from_pretrained(cfg.path, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(cfg.path)
         return model, tokenizer
     from ablate.model.tiny import tiny_vlm
 
-    return tiny_vlm(family, cfg.get("tiny") or {})
+    return tiny_vlm(family, cfg.tiny)

@@ -2,7 +2,8 @@
 for low-dimensional scenes, an environment-state token) and an action expert (suffix: one state token and the
 noisy action chunk), joined layer by layer in one attention (`attention.joint_layer`).
 
-A batch (`ablate.train.batches`) holds, in the unified padded space:
+A batch (`ablate.data.loader.MixtureLoader`; `ablate.data.inputs` for one observation) holds, in the unified
+padded space:
     state [B, S], state_dim_mask [B, S], state_mask [B] (0 = state dropped), actions [B, H, A],
     action_dim_mask [B, A], action_is_pad [B, H], tokens / token_mask [B, Lt],
     images [B, N, 3, h, w] with camera_mask [B, N] (optional), environment_state [B, E] (optional).
@@ -11,11 +12,11 @@ A batch (`ablate.train.batches`) holds, in the unified padded space:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 import torch
 from torch import nn
 
+from ablate.config import VlaModel
 from ablate.model.attention import LayerKV, block_causal_mask, positions
 from ablate.model.backbone import Backbone, is_vision, load_vlm
 from ablate.model.expert import ActionExpert
@@ -27,7 +28,7 @@ TRAINABLE = ("all", "expert", "all_but_vision")
 class VLAPolicy(nn.Module):
     def __init__(
         self,
-        cfg: dict[str, Any],
+        cfg: VlaModel,
         *,
         max_state_dim: int,
         max_action_dim: int,
@@ -35,25 +36,24 @@ class VLAPolicy(nn.Module):
         environment_state_dim: int = 0,
     ):
         super().__init__()
-        vlm, self.tokenizer = load_vlm(cfg["backbone"])
-        image_size = int(cfg.get("image_size") or _vision_size(vlm))
-        self.backbone = Backbone(vlm, cfg["backbone"]["family"], image_size)
+        vlm, self.tokenizer = load_vlm(cfg.backbone)
+        image_size = cfg.image_size or _vision_size(vlm)
+        self.backbone = Backbone(vlm, cfg.backbone.family, image_size)
         shape = self.backbone.shape
-        expert = cfg.get("expert") or {}
-        width = int(expert.get("width", max(32, shape.hidden // 2)))
+        width = cfg.expert.width or max(32, shape.hidden // 2)
         self.expert = ActionExpert(
             shape,
             width,
-            int(expert.get("ffn", 4 * width)),
+            cfg.expert.ffn or 4 * width,
             state_in=2 * max_state_dim + 1,  # state, its dim mask (which robot), and the dropped-state flag
             action_dim=max_action_dim,
-            conditioning=expert.get("time_conditioning", "adarms"),
+            conditioning=cfg.expert.time_conditioning,
         )
         self.environment_in = nn.Linear(environment_state_dim, shape.hidden) if environment_state_dim else None
         self.horizon, self.max_action_dim = horizon, max_action_dim
-        self.images = bool(cfg.get("images", False))
-        self.max_text_tokens = int(cfg.get("max_text_tokens", 16))
-        self.denoise_steps = int(cfg.get("denoise_steps", 10))
+        self.images = cfg.images
+        self.max_text_tokens = cfg.max_text_tokens
+        self.denoise_steps = cfg.denoise_steps
         self._tokenize = lru_cache(maxsize=1024)(self._tokenize_uncached)
 
     # -- inputs ---------------------------------------------------------------------------------------

@@ -9,22 +9,9 @@ from typing import Any
 
 import torch
 
-from ablate.model.backbone import family_of
+from ablate.config.vla import TinySettings, family_of
 
-DEFAULTS: dict[str, Any] = {
-    "hidden_size": 64,
-    "layers": 2,
-    "heads": 4,
-    "kv_heads": 2,
-    "head_dim": 16,
-    "intermediate_size": 128,
-    "vocab_size": 512,
-    "vision_hidden": 32,
-    "vision_layers": 1,
-    "image_size": 56,  # a multiple of 28, so every family takes it (Qwen2.5-VL: patch 14 × merge 2)
-    "patch_size": 14,
-    "seed": 0,
-}
+DEFAULTS: dict[str, Any] = TinySettings().model_dump()  # one home for the defaults: the typed config
 
 # What a robot is told: the testbed's instructions and the usual words of manipulation datasets.
 CORPUS = """lift the red cube. stack the red cube on the green cube. pick up the object and place it in the bin.
@@ -54,13 +41,10 @@ def train_tokenizer(vocab_size: int):
     )
 
 
-def tiny_vlm(family: str, settings: dict[str, Any]):
-    """(model, tokenizer) for a tiny random VLM of `family`; `settings` override DEFAULTS."""
+def tiny_vlm(family: str, settings: TinySettings | dict[str, Any]):
+    """(model, tokenizer) for a tiny random VLM of `family` (`settings` as `model.backbone.tiny`)."""
     family = family_of(family)
-    s = DEFAULTS | dict(settings)
-    unknown = sorted(set(settings) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"model.backbone.tiny: unknown setting(s) {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
+    s = (settings if isinstance(settings, TinySettings) else TinySettings.model_validate(settings)).model_dump()
     tokenizer = train_tokenizer(min(int(s["vocab_size"]), 400))
     vocab = max(int(s["vocab_size"]), len(tokenizer))
     text = {

@@ -26,15 +26,7 @@ from torch.distributed.checkpoint.state_dict import (
 from ablate.model.backbone import VISION_MODULES
 from ablate.model.policy import VLAPolicy
 
-MODES = ("ddp", "fsdp")
 _FULL = StateDictOptions(full_state_dict=True, cpu_offload=True)
-
-
-def parallel_mode(train_cfg: dict[str, Any]) -> str:
-    mode = str(train_cfg.get("parallel", "ddp"))
-    if mode not in MODES:
-        raise ValueError(f"train.parallel must be one of {', '.join(MODES)}, got {mode!r}")
-    return mode
 
 
 def shard_fully(policy: VLAPolicy) -> None:

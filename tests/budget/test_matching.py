@@ -9,7 +9,9 @@ from ablate.errors import InputError
 from ablate.spec.plan import make_plan
 from ablate.spec.schema import BudgetSpec
 
-CONFIG = {
+CONFIG = {  # a run config of a third-party job kind: data and model are its own
+    "job": "kind_without_a_config_class",
+    "optim": {"lr": 1e-3},
     "train": {"batch_size": 32, "tokens_per_sample": 100},
     "stages": {"pre": {"share": 0.25, "batch_size": 16}, "post": {"share": 0.75}},
 }
@@ -36,7 +38,7 @@ def test_tokens_use_tokens_per_sample():
 
 def test_tokens_without_tokens_per_sample_is_explained():
     with pytest.raises(BudgetError, match=r"train\.tokens_per_sample"):
-        plan_stages({"train": {"batch_size": 8}}, BudgetSpec(unit="tokens", per_run=1000))
+        plan_stages(CONFIG | {"train": {"batch_size": 8}}, BudgetSpec(unit="tokens", per_run=1000))
 
 
 def test_gpu_hours_are_time_bound():

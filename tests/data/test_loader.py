@@ -7,8 +7,11 @@ import pytest
 
 from ablate.data.dropout import SensoryDropout
 from ablate.data.frames import Frame
+from ablate.data.inputs import Padding
 from ablate.data.loader import MixtureLoader
 from ablate.data.source import EmbodimentSource, SourceConfig
+
+_SETTINGS = {"padding": Padding(state=16, action=10, environment=0), "temperature": 1.0, "normalization": "mean_std"}
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +23,7 @@ def sources(testbed_root):
 
 
 def test_batches_are_padded_masked_and_normalised_per_embodiment(sources):
-    loader = MixtureLoader(sources, {"Panda_lift": 0.5, "UR5e_lift": 0.5}, seed=0, max_state_dim=16, max_action_dim=10)
+    loader = MixtureLoader(sources, {"Panda_lift": 0.5, "UR5e_lift": 0.5}, seed=0, **_SETTINGS)
     batch = loader.batch(512)
     assert batch["state"].shape == (512, 16) and batch["actions"].shape == (512, 8, 10)
     panda = batch["embodiment"] == 0
@@ -35,7 +38,7 @@ def test_batches_are_padded_masked_and_normalised_per_embodiment(sources):
 
 
 def test_resumed_loader_gives_the_same_batches(sources):
-    make = lambda: MixtureLoader(sources, "proportional", seed=4, dropout=SensoryDropout(p_state=0.3))  # noqa: E731
+    make = lambda: MixtureLoader(sources, "proportional", seed=4, **_SETTINGS, dropout=SensoryDropout(p_state=0.3))  # noqa: E731
     straight = make()
     expected = [straight.batch(16) for _ in range(6)]
     first = make()
@@ -49,7 +52,7 @@ def test_resumed_loader_gives_the_same_batches(sources):
 
 
 def test_state_dropout_zeroes_the_state_and_flags_it(sources):
-    loader = MixtureLoader(sources, "proportional", seed=1, dropout=SensoryDropout(p_state=0.5))
+    loader = MixtureLoader(sources, "proportional", seed=1, **_SETTINGS, dropout=SensoryDropout(p_state=0.5))
     batch = loader.batch(400)
     dropped = batch["state_mask"] == 0
     assert 0.4 < dropped.mean() < 0.6
@@ -58,4 +61,4 @@ def test_state_dropout_zeroes_the_state_and_flags_it(sources):
 
 def test_too_small_unified_space_is_refused(sources):
     with pytest.raises(ValueError, match="exceed the unified space"):
-        MixtureLoader(sources, "proportional", seed=0, max_state_dim=8)
+        MixtureLoader(sources, "proportional", seed=0, **(_SETTINGS | {"padding": Padding(8, 10, 0)}))

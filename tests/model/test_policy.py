@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ablate.config import VlaModel
 from ablate.model.attention import block_causal_mask, positions
 from ablate.model.backbone import is_vision
 from ablate.model.flow import masked_mse, sample_time
@@ -21,7 +22,9 @@ def _policy(family: str, conditioning: str = "adarms", images: bool = True) -> V
         "expert": {"width": 32, "time_conditioning": conditioning},
         "images": images,
     }
-    return VLAPolicy(cfg, max_state_dim=S, max_action_dim=A, horizon=H, environment_state_dim=E)
+    return VLAPolicy(
+        VlaModel.model_validate(cfg), max_state_dim=S, max_action_dim=A, horizon=H, environment_state_dim=E
+    )
 
 
 def _batch(policy: VLAPolicy, images: bool = True) -> dict[str, torch.Tensor]:
@@ -149,4 +152,4 @@ def test_every_trainable_weight_gets_a_gradient(family, images):
 
 def test_unknown_family_is_refused():
     with pytest.raises(ValueError, match="unknown family 'llava'"):
-        VLAPolicy({"backbone": {"family": "llava", "tiny": {}}}, max_state_dim=S, max_action_dim=A, horizon=H)
+        VlaModel.model_validate({"backbone": {"family": "llava", "tiny": {}}})

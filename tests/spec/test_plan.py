@@ -97,7 +97,7 @@ factors:
     both: both
   stages: [single, two_stage]
   optim.lr: [1e-4, 3e-3]
-  widen: {narrow: {model: mlp_small}, wide: {model: mlp_wide, +model.dropout: 0.1}}
+  widen: {narrow: {model: mlp_small}, wide: {model: mlp_wide, +optim.momentum: 0.8}}
 """
     )
     plan = make_plan(spec)

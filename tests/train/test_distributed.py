@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ablate.jobs.contract import update_state
 from tests.train.test_train import _final_weights, _train_args
 
 # 20 steps of 8, two stages of 10, a checkpoint every 5 steps.
@@ -69,7 +70,8 @@ def test_fsdp_resumes_from_a_full_checkpoint_mid_stage(testbed_root, tmp_path):
     uninterrupted = _final_weights(work)
     last = sorted((work / "checkpoints").glob("ckpt-*.pt"))
     assert [p.name for p in last] == ["ckpt-000000015.pt", "ckpt-000000020.pt"]
-    last[-1].unlink()
+    last[-1].unlink()  # as if killed after step 15: the last checkpoint never written, the run never done
+    update_state(work, status="running")
     assert "resuming at step 15 of 20 (stage post)" in _two_processes(testbed_root, work, "fsdp")
     for name, weight in uninterrupted.items():
         torch.testing.assert_close(_final_weights(work)[name], weight, rtol=0, atol=0, msg=name)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ablate.model.backbone import FAMILIES
+from ablate.config.vla import FAMILIES
 from tests.conftest import REPO
 from tests.model.test_policy import _batch, _policy
 

@@ -1,0 +1,94 @@
+"""Plan-time checks of an arm's resolved recipe as a run config (`ablate.config`): every key known, every value
+of the right type and range, and the datasets a mixture names present — so a typo is exit 2 from `ablate plan`
+with the spec line that caused it, not a failed job minutes later."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ablate.config import RunConfig, VlaConfig, config_problems
+from ablate.errors import InputError, Problem
+from ablate.spec.factors import Override
+from ablate.spec.yaml_lines import Document
+
+
+def checked_run_config(
+    config: dict[str, Any], overrides: list[Override], arm: str, recipe: str, doc: Document
+) -> RunConfig:
+    """One arm's config, typed; InputError with each problem at the spec key that set the value (else at
+    `recipe`)."""
+    try:
+        typed = RunConfig.of(config)
+    except ValidationError:
+        problems = config_problems(config)
+        raise InputError(
+            [_at(overrides, path, f"arm {arm}: {path}: {message}", recipe, doc) for path, message in problems]
+        ) from None
+    if isinstance(typed, VlaConfig):
+        problems = [_at(overrides, path, f"arm {arm}: {message}", recipe, doc) for path, message in _datasets(typed)]
+        if problems:
+            raise InputError(problems)
+    return typed
+
+
+def _at(overrides: list[Override], path: str, message: str, recipe: str, doc: Document) -> Problem:
+    for o in reversed(overrides):
+        if not o.is_group and (path == o.key or path.startswith(o.key + ".") or o.key.startswith(path + ".")):
+            return doc.problem(o.spec_path, message)
+    return doc.problem("recipe", f"{message} (set in recipe '{recipe}')")
+
+
+def _datasets(config: VlaConfig) -> list[tuple[str, str]]:
+    """(key path, problem) for each mixture key that names no dataset under `data.root`. Testbed runs generate
+    their datasets, so there a key must name a testbed robot. A root absent from this machine is not checked
+    (`unchecked_root` says so)."""
+    from ablate.data.datasets import dataset_path, mixture_of, resolve_key
+    from ablate.data.embodiments import EMBODIMENTS
+    from ablate.data.source import DatasetError
+
+    data, root = config.data, Path(config.data.root)
+    mixtures = {"data.mixture": data.mixture} | {
+        f"stages.{name}.mixture": s.mixture for name, s in config.stages.items() if s.mixture is not None
+    }
+    problems = []
+    for path, mixture in mixtures.items():
+        try:
+            keys = mixture_of(data, mixture)[0]
+        except DatasetError as e:
+            problems.append((path, str(e)))
+            continue
+        for key in keys:
+            name = resolve_key(data, key)
+            if data.testbed is not None:
+                robot = name.partition("_")[0]
+                if robot not in EMBODIMENTS and not dataset_path(data, key).is_dir():
+                    problems.append(
+                        (
+                            path,
+                            f"'{name}' is neither a testbed robot ({', '.join(EMBODIMENTS)}) nor a dataset in {root}",
+                        )
+                    )
+            elif root.is_dir() and not dataset_path(data, key).is_dir():
+                there = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+                hint = difflib.get_close_matches(dataset_path(data, key).name, there, n=1)
+                problems.append(
+                    (
+                        path,
+                        f"no dataset '{dataset_path(data, key).name}' in {root}"
+                        + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                        + f"; datasets there: {', '.join(there) or 'none'}",
+                    )
+                )
+    return problems
+
+
+def unchecked_root(config: dict[str, Any]) -> Path | None:
+    """`data.root` of a `vla` run when it is absent from this machine, so its datasets were not checked."""
+    typed = RunConfig.of(config)
+    if not isinstance(typed, VlaConfig) or typed.data.testbed is not None or Path(typed.data.root).is_dir():
+        return None
+    return Path(typed.data.root)
