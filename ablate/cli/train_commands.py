@@ -1,7 +1,8 @@
 """`ablate train RECIPE [hydra overrides…]` and `ablate eval CHECKPOINT`: one run outside a sweep.
 
-`train` composes the recipe with Hydra, plans its budget (`train.budget` in the recipe) into a ledger, and runs
-the recipe's job kind in this process; the same command again resumes from the latest checkpoint in `--out`.
+`train` composes the recipe with Hydra (your recipe tree, then the shipped one), plans its budget (`train.budget`
+in the recipe) into a ledger, and runs the recipe's job kind in this process; the same command again resumes
+from the latest checkpoint in `--out`. The work is `ablate.launch.single_run.run_single`; this file prints.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ablate.errors import InputError
-
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+from ablate.cli.recipes_option import RecipesOption
 
 
 def register(app: typer.Typer) -> None:
@@ -22,81 +21,19 @@ def register(app: typer.Typer) -> None:
     app.command("eval")(evaluate)
 
 
-def recipe_name(recipe: str, recipes_dir: Path = RECIPES) -> str:
-    """`testbed/tiny`, `testbed/tiny.yaml` and a path to the file all name the recipe `testbed/tiny`."""
-    name = recipe.removesuffix(".yaml")
-    file = Path(f"{name}.yaml")
-    if not file.is_file():
-        return name
-    try:
-        return str(file.resolve().relative_to(recipes_dir).with_suffix(""))
-    except ValueError:
-        raise InputError.single(
-            file, "", f"a recipe must live under {recipes_dir} (its defaults name groups there)"
-        ) from None
-
-
-def compose(recipe: str, overrides: list[str], recipes_dir: Path = RECIPES) -> dict:
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    if not (recipes_dir / f"{recipe}.yaml").is_file():
-        raise InputError.single(recipes_dir / f"{recipe}.yaml", "", f"no recipe '{recipe}' in {recipes_dir}")
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(recipes_dir), version_base="1.3"):
-            cfg = hydra_compose(config_name=recipe, overrides=overrides)
-        return OmegaConf.to_container(cfg, resolve=True)
-    except (HydraException, OmegaConfBaseException) as e:
-        raise InputError.single(recipes_dir / f"{recipe}.yaml", "", f"cannot compose with {overrides}: {e}") from e
-
-
 def train(
     ctx: typer.Context,
-    recipe: Annotated[str, typer.Argument(help="recipe under recipes/, e.g. testbed/tiny")],
+    recipe: Annotated[str, typer.Argument(help="a recipe name (testbed/tiny) or a recipe file anywhere")],
     out: Annotated[Path | None, typer.Option(help="run directory (default runs/<recipe>-s<seed>)")] = None,
     seed: Annotated[int, typer.Option(help="init, data order and evaluation episodes")] = 0,
+    recipes: RecipesOption = None,
 ) -> None:
     """Train one run of RECIPE with Hydra overrides (key=value …), then evaluate it as the recipe says."""
-    from ablate.budget.ledger import Ledger
-    from ablate.budget.matching import BudgetError, plan_stages
-    from ablate.jobs.contract import Run
-    from ablate.jobs.registry import known_kinds
-    from ablate.spec.schema import BudgetSpec
+    from ablate.launch.single_run import run_single
 
-    overrides = list(ctx.args)
-    recipe = recipe_name(recipe)
-    config = compose(recipe, overrides)
-    where = RECIPES / f"{recipe}.yaml"
-    if config.get("job") not in known_kinds():
-        raise InputError.single(where, "job", f"unknown job kind {config.get('job')!r}; known: {sorted(known_kinds())}")
-    budget_cfg = (config.get("train") or {}).get("budget")
-    if not budget_cfg:
-        raise InputError.single(where, "train.budget", "needs {unit, per_run} for a run outside a sweep")
-    try:
-        stages = plan_stages(config, BudgetSpec(**budget_cfg))
-    except (BudgetError, ValueError) as e:
-        raise InputError.single(where, "train.budget", str(e)) from e
-    work = (out or Path("runs") / f"{recipe.replace('/', '-')}-s{seed}").resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    name = work.name
-    existing = work / "run.json"
-    if existing.is_file() and json.loads(existing.read_text())["config"] != config:
-        raise InputError.single(existing, "config", "this run directory holds a different config; choose another --out")
-    if not existing.is_file():  # under torchrun every rank gets here and writes the same files, atomically
-        Ledger.new(budget_cfg["unit"], float(budget_cfg.get("tolerance", 0.01)), [s.to_dict() for s in stages]).save(
-            work
-        )
-        Run(name, name, "train", name, {}, seed, config["job"], config, str(work)).save()  # last: run.json ⇒ ledger
-    from ablate.jobs.entry import execute
-
-    result = execute(work)
-    typer.echo(json.dumps({k: v for k, v in result.items() if isinstance(v, int | float)}, indent=2))
-    typer.echo(f"run directory: {work}")
+    result = run_single(recipe, list(ctx.args), out=out, seed=seed, recipes=recipes, log=typer.echo)
+    typer.echo(json.dumps(result.metrics, indent=2))
+    typer.echo(f"run directory: {result.run_dir} ({result.status})")
 
 
 def evaluate(

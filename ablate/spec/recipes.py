@@ -1,4 +1,4 @@
-"""Resolving arms against the Hydra config tree in `recipes/`.
+"""Resolving arms against the Hydra config trees: the user's recipes, then the shipped ones (`recipe_dirs.py`).
 
 Hydra composes the recipe once per distinct choice of config groups (its defaults list, `data/mixture=pooled`).
 Value overrides are then applied to plain dicts with the semantics of the Hydra override strings recorded for
@@ -13,38 +13,42 @@ import copy
 import difflib
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from ablate.errors import InputError, Problem
 from ablate.spec.factors import Override
+from ablate.spec.recipe_dirs import RecipeDirs, compose
 from ablate.spec.yaml_lines import Document
 
 MISSING = "???"
 
 
 class RecipeTree:
-    def __init__(self, recipes_dir: Path, recipe: str, doc: Document):
-        self.root = recipes_dir.resolve()
+    """The recipe SPEC names, over the user's recipe tree and the shipped one (`RecipeDirs`, searched in order)."""
+
+    def __init__(self, dirs: RecipeDirs, recipe: str, doc: Document):
+        self.dirs = dirs
         self.recipe = recipe
         self.doc = doc
-        if not (self.root / f"{recipe}.yaml").is_file():
-            known = sorted(
-                str(p.relative_to(self.root).with_suffix("")) for p in self.root.rglob("*.yaml") if _primary(p)
-            )
-            hint = difflib.get_close_matches(recipe, known, n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            message = f"no recipe '{recipe}' in {self.root}{suggestion}; recipes there: {', '.join(known) or 'none'}"
-            raise InputError(doc.problem("recipe", message))
+        missing = dirs.missing_recipe(recipe)
+        if missing:
+            raise InputError(doc.problem("recipe", missing))
         self._compose = lru_cache(maxsize=None)(self._compose_uncached)
         self._interpolates = lru_cache(maxsize=None)(lambda groups: _has_interpolation(self._compose(groups)))
+        # The trees do not change while a spec is planned; every arm asks again (10,000 arms plan in a second).
+        self.is_group = lru_cache(maxsize=None)(self._is_group)
+        self.options = lru_cache(maxsize=None)(self._options)
 
     # -- the tree ---------------------------------------------------------------------------------------
-    def is_group(self, key: str) -> bool:
-        return (self.root / key.replace(".", "/")).is_dir()
+    def _is_group(self, key: str) -> bool:
+        return any((tree / key.replace(".", "/")).is_dir() for tree in self.dirs.trees)
 
-    def options(self, group: str) -> list[str]:
-        return sorted(p.stem for p in (self.root / group).glob("*.yaml"))
+    def _options(self, group: str) -> list[str]:
+        """The group's options in every tree, the user's first (theirs shadow shipped ones of the same name)."""
+        options: list[str] = []
+        for tree in self.dirs.trees:
+            options += [name for name in sorted(p.stem for p in (tree / group).glob("*.yaml")) if name not in options]
+        return options
 
     def base(self) -> dict[str, Any]:
         return self._compose(())
@@ -71,22 +75,18 @@ class RecipeTree:
     def _check_option(self, o: Override) -> list[Problem]:
         options = self.options(o.key)
         if not options:
-            return [self.doc.problem(o.spec_path, f"'{o.key}' is not a config group in {self.root}")]
+            return [self.doc.problem(o.spec_path, f"'{o.key}' is not a config group in {self.dirs.where()}")]
         if str(o.value) in options:
             return []
         message = f"no option '{o.value}' in config group {o.key}; options: {', '.join(options)}"
         return [self.doc.problem(o.spec_path, message)]
 
     def _compose_uncached(self, groups: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-        from hydra import compose, initialize_config_dir
-        from hydra.core.global_hydra import GlobalHydra
         from hydra.errors import HydraException
         from omegaconf import OmegaConf
 
-        GlobalHydra.instance().clear()
         try:
-            with initialize_config_dir(config_dir=str(self.root), version_base="1.3"):
-                cfg = compose(config_name=self.recipe, overrides=[f"{g}={o}" for g, o in groups])
+            cfg = compose(self.dirs.trees, self.recipe, [f"{g}={o}" for g, o in groups])
         except HydraException as e:
             raise InputError(self.doc.problem("recipe", f"Hydra could not compose '{self.recipe}': {e}")) from e
         return OmegaConf.to_container(cfg, resolve=False)
@@ -200,9 +200,3 @@ def _type_mismatch(old: Any, new: Any) -> str | None:
     if old_kind and new_kind and old_kind != new_kind:
         return f"expects {old_kind} like the recipe's {old!r}, got {new!r}"
     return None
-
-
-def _primary(path: Path) -> bool:
-    """Primary recipes put themselves at the top of the config (`# @package _global_`)."""
-    with path.open() as f:
-        return "@package _global_" in f.readline()
