@@ -11,18 +11,10 @@ import contextlib
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 from ablate import atomic
 from ablate.jobs.contract import Run, record_launch
 from ablate.launch.launchers import LauncherSettings, make_executor, submit, submit_report
+from ablate.launch.progress import RUN, START, TICK, OnProgress, emit
 from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, RunStatus, run_statuses
 from ablate.launch.sweep_dir import SweepDir
 from ablate.report.sweep import wants_report
@@ -31,7 +23,6 @@ from ablate.track import mlflow_runs
 
 POLL_S = 1.0
 REPORT_JOB = "report_job.json"
-LOG_EVERY_S = 30.0  # progress lines when the output is not a terminal (a log file, CI)
 
 
 def launch_sweep(
@@ -39,22 +30,29 @@ def launch_sweep(
     sweep: SweepDir,
     settings: LauncherSettings,
     tracking_uri: str,
-    console: Console,
+    on_progress: OnProgress = None,
     wait: bool = False,
 ) -> list[RunStatus]:
+    """Write the sweep dir, register the runs in MLflow and launch every run not done or running; return the runs'
+    statuses when none is active any more (local, debug, or Slurm with `wait`), else right after the Slurm
+    submission. Progress goes to `on_progress` (see `ablate.launch.progress`)."""
     sweep.check_compatible(plan)
     sweep.check_frozen(plan)
     sweep.write(plan, tracking_uri)
     sweep.freeze(plan)
-    _register_in_mlflow(plan, sweep, tracking_uri, console)
+    emit(on_progress, "registering the sweep and its runs in MLflow", total=len(plan.runs))
+    _register_in_mlflow(plan, sweep, tracking_uri)
     dirs = [sweep.run_dir(r.id) for r in plan.runs]
     statuses = run_statuses(dirs)
     todo = [s.run.path for s in statuses if s.state in (FAILED, NOT_LAUNCHED)]
     n_done = sum(s.state == DONE for s in statuses)
     n_active = sum(s.active for s in statuses)
-    console.print(
-        f"[bold]{plan.spec.name}[/]: {len(dirs)} runs — {n_done} done, {n_active} running or pending "
-        f"(adopted), {len(todo)} to launch on [bold]{settings.kind}[/]"
+    emit(
+        on_progress,
+        f"{plan.spec.name}: {len(dirs)} runs — {n_done} done, {n_active} running or pending "
+        f"(adopted), {len(todo)} to launch on {settings.kind}",
+        **_counts(statuses),
+        kind=START,
     )
     folder = sweep.root / "submitit"
     if settings.kind == "slurm":
@@ -64,65 +62,62 @@ def launch_sweep(
                 record_launch(d, "slurm", job.job_id)
             array = jobs[0].job_id.split("_")[0]
             tasks = f"_[0-{len(jobs) - 1}]" if len(jobs) > 1 else ""
-            console.print(f"submitted {len(jobs)} Slurm job(s): {array}{tasks}")
+            emit(on_progress, f"submitted {len(jobs)} Slurm job(s): {array}{tasks}", **_counts(statuses))
             if wants_report(plan.spec):
                 _submit_report(plan, sweep, settings, folder, [array, *(s.job_id for s in statuses if s.active)])
-                console.print(f"the report job starts when array {array} and every adopted run have ended")
+                emit(on_progress, f"the report job starts when array {array} and every adopted run have ended")
         if not wait:
             return run_statuses(dirs)
-        return _follow(dirs, [], settings, folder, plan, console)
-    return _follow(dirs, todo, settings, folder, plan, console)
+        return _follow(dirs, [], settings, folder, plan, on_progress)
+    return _follow(dirs, todo, settings, folder, plan, on_progress)
 
 
 def _follow(
-    dirs: list[Path], todo: list[Path], settings: LauncherSettings, folder: Path, plan: Plan, console: Console
+    dirs: list[Path], todo: list[Path], settings: LauncherSettings, folder: Path, plan: Plan, on_progress: OnProgress
 ) -> list[RunStatus]:
     """Run the local queue (at most `parallel` at once) and follow every run until none is active."""
     executor = make_executor(settings, folder, plan.spec.name) if todo else None
     queue, jobs = list(todo), []
     reported: set[str] = set()
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    started, last_line = time.monotonic(), 0.0
-    with Progress(*columns, console=console, transient=True) as progress:
-        runs_bar = progress.add_task("runs finished", total=len(dirs), detail="")
-        budget_bar = progress.add_task("budget consumed", total=1.0, detail="")
-        while True:
-            statuses = run_statuses(dirs)
-            for s in statuses:
-                if s.state in (DONE, FAILED) and s.run.id not in reported and s.run.path not in queue:
-                    reported.add(s.run.id)
-                    _report(s, console)
-            active = sum(s.active for s in statuses)
-            while queue and active < settings.parallel:
-                work = queue.pop(0)
-                job = submit(executor, [work])[0]
-                record_launch(work, settings.kind, job.job_id)
+    started, first_share, last = time.monotonic(), None, None
+    while True:
+        statuses = run_statuses(dirs)
+        for s in statuses:
+            if s.state in (DONE, FAILED) and s.run.id not in reported and s.run.path not in queue:
+                reported.add(s.run.id)
+                _run_ended(s, statuses, on_progress)
+        active = sum(s.active for s in statuses)
+        while queue and active < settings.parallel:
+            work = queue.pop(0)
+            job = submit(executor, [work])[0]
+            record_launch(work, settings.kind, job.job_id)
+            if settings.kind == "debug":
+                _run_debug(job)  # it runs now, here: polling it again would run a failed job a second time
+            else:
                 jobs.append(job)
-                if settings.kind == "debug":
-                    _run_debug(job)
-                else:
-                    active += 1
-            finished = sum(s.state in (DONE, FAILED) for s in statuses)
-            share = _budget_share(statuses)
-            progress.update(runs_bar, completed=finished, detail=f"{finished}/{len(dirs)}")
-            progress.update(budget_bar, completed=share, detail=f"{share:.0%}")
-            if not console.is_terminal and time.monotonic() - last_line >= LOG_EVERY_S:
-                last_line = time.monotonic()
-                console.print(_progress_line(finished, len(dirs), active, share, last_line - started))
-            jobs = [j for j in jobs if not j.done()]  # polling reaps finished local processes
-            if not queue and not any(s.active for s in statuses) and not jobs:
-                final = run_statuses(dirs)
-                for s in final:
-                    if s.run.id not in reported and s.state in (DONE, FAILED):
-                        _report(s, console)
-                return final
-            time.sleep(POLL_S)
+                active += 1
+        counts = _counts(statuses) | {"active": active}
+        share = min(1.0, counts["consumed"] / counts["planned"]) if counts["planned"] else 0.0
+        first_share = share if first_share is None else first_share
+        now = (counts["done"], active, round(share * 100))
+        if now != last:  # an event when the counts move, not every poll
+            last = now
+            eta = _eta(time.monotonic() - started, first_share, share)
+            emit(
+                on_progress,
+                _progress_line(counts["done"], len(dirs), active, share, eta),
+                **counts,
+                eta_s=eta,
+                kind=TICK,
+            )
+        jobs = [j for j in jobs if not j.done()]  # polling reaps finished local processes
+        if not queue and not any(s.active for s in statuses) and not jobs:
+            final = run_statuses(dirs)
+            for s in final:
+                if s.run.id not in reported and s.state in (DONE, FAILED):
+                    _run_ended(s, final, on_progress)
+            return final
+        time.sleep(POLL_S)
 
 
 def _submit_report(plan: Plan, sweep: SweepDir, settings, folder: Path, job_ids: list[str | None]) -> None:
@@ -138,15 +133,26 @@ def _submit_report(plan: Plan, sweep: SweepDir, settings, folder: Path, job_ids:
     atomic.write_json(sweep.root / REPORT_JOB, {"job_id": report.job_id, "after": after})
 
 
-def _budget_share(statuses: list[RunStatus]) -> float:
-    """Share of the sweep's planned budget consumed so far, over every run (in each run's own unit)."""
-    planned = sum(s.planned for s in statuses)
-    return min(1.0, sum(min(s.consumed, s.planned) for s in statuses) / planned) if planned else 0.0
+def _counts(statuses: list[RunStatus]) -> dict:
+    """Runs finished and running, and the budget consumed (each run capped at its plan) of the planned."""
+    return {
+        "done": sum(s.state in (DONE, FAILED) for s in statuses),
+        "total": len(statuses),
+        "active": sum(s.active for s in statuses),
+        "consumed": sum(min(s.consumed, s.planned) for s in statuses),
+        "planned": sum(s.planned for s in statuses),
+    }
 
 
-def _progress_line(finished: int, total: int, active: int, share: float, elapsed: float) -> str:
-    eta = f", about {elapsed / share * (1 - share) / 60:.0f} min left" if share > 0.02 else ""
-    return f"  {finished}/{total} runs finished, {active} running; {share:.0%} of the budget consumed{eta}"
+def _eta(elapsed: float, first_share: float, share: float) -> float | None:
+    """Seconds left at the pace since this launch began (budget consumed before it, by a resumed run, excluded)."""
+    gained = share - first_share
+    return elapsed / gained * (1 - share) if gained > 0.02 else None
+
+
+def _progress_line(finished: int, total: int, active: int, share: float, eta: float | None) -> str:
+    left = f", about {eta / 60:.0f} min left" if eta is not None else ""
+    return f"  {finished}/{total} runs finished, {active} running; {share:.0%} of the budget consumed{left}"
 
 
 def _run_debug(job) -> None:
@@ -154,35 +160,35 @@ def _run_debug(job) -> None:
         job.result()  # DebugExecutor runs the job here, in this process
 
 
-def _report(s: RunStatus, console: Console) -> None:
+def _run_ended(s: RunStatus, statuses: list[RunStatus], on_progress: OnProgress) -> None:
     if s.state == DONE:
-        console.print(f"  [green]done[/]   {s.run.name}  {s.metric}")
+        line = f"  done   {s.run.name}  {s.metric}"
     else:
         last = (s.error or "").strip().splitlines()[-1:] or ["?"]
-        console.print(f"  [red]failed[/] {s.run.name}  {last[0]}", soft_wrap=True)
+        line = f"  failed {s.run.name}  {last[0]}"
+    emit(on_progress, line, **_counts(statuses), kind=RUN, run=s)
 
 
-def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str, console: Console) -> None:
-    with console.status("registering the sweep and its runs in MLflow"):
-        commit = mlflow_runs.git_commit(plan.project_root)
-        exp_id, parent = mlflow_runs.ensure_parent(
-            uri,
-            plan.spec.name,
-            {"ablate.spec_hash": plan.spec_hash, "git_commit": commit, "ablate.sweep_dir": str(sweep.root)},
-        )
-        for run in plan.runs:
-            if Run.load(sweep.run_dir(run.id)).mlflow_run_id:  # registered by an earlier launch
-                continue
-            arm = plan.arm(run.arm)
-            tags = {
-                "sweep": plan.spec.name,
-                "arm": arm.name,
-                "arm_id": arm.id,
-                "seed": str(run.seed),
-                "config_hash": arm.id,
-                "git_commit": commit,
-            }
-            params = {f"level.{k}": v for k, v in arm.levels.items()} | {"seed": run.seed}
-            params |= mlflow_runs.flatten(arm.config)
-            mlflow_id = mlflow_runs.ensure_child(uri, exp_id, parent, run.id, run.name, tags, params)
-            sweep.set_mlflow_id(run.id, mlflow_id)
+def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str) -> None:
+    commit = mlflow_runs.git_commit(plan.project_root)
+    exp_id, parent = mlflow_runs.ensure_parent(
+        uri,
+        plan.spec.name,
+        {"ablate.spec_hash": plan.spec_hash, "git_commit": commit, "ablate.sweep_dir": str(sweep.root)},
+    )
+    for run in plan.runs:
+        if Run.load(sweep.run_dir(run.id)).mlflow_run_id:  # registered by an earlier launch
+            continue
+        arm = plan.arm(run.arm)
+        tags = {
+            "sweep": plan.spec.name,
+            "arm": arm.name,
+            "arm_id": arm.id,
+            "seed": str(run.seed),
+            "config_hash": arm.id,
+            "git_commit": commit,
+        }
+        params = {f"level.{k}": v for k, v in arm.levels.items()} | {"seed": run.seed}
+        params |= mlflow_runs.flatten(arm.config)
+        mlflow_id = mlflow_runs.ensure_child(uri, exp_id, parent, run.id, run.name, tags, params)
+        sweep.set_mlflow_id(run.id, mlflow_id)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ablate.launch.profiles import SlurmProfile
+from ablate.errors import InputError
+from ablate.launch.profiles import SlurmProfile, find_profile, load_profile
 
 LOCAL_TIMEOUT_MIN = 7 * 24 * 60  # LocalExecutor's default (2 min) would kill any real run
 
@@ -19,6 +20,26 @@ class LauncherSettings:
     parallel: int = 2
     profile: SlurmProfile | None = None
     profile_path: Path | None = None
+
+
+def launcher_settings(plan, kind: str | None = None, parallel: int | None = None) -> LauncherSettings:
+    """The launcher for `plan`: `kind` and `parallel` override the spec's `launcher:` block; on Slurm, the spec's
+    profile (its array parallelism capped by `parallel`). Bad input (an unknown kind, no profile) is an InputError."""
+    kind = kind or plan.spec.launcher.kind
+    if kind not in ("debug", "local", "slurm"):
+        raise InputError.single("--launcher", "", f"expected debug, local or slurm, got '{kind}'")
+    parallel = parallel or plan.spec.launcher.parallel
+    if kind != "slurm":
+        return LauncherSettings(kind, parallel=parallel or 2)
+    if plan.spec.launcher.profile is None:
+        raise InputError.single(
+            plan.spec_path, "launcher.profile", "launching on slurm needs a profile (slurm/profiles/*.yaml)"
+        )
+    path = find_profile(plan.spec.launcher.profile, plan.project_root)
+    profile = load_profile(path)
+    if parallel:
+        profile = profile.model_copy(update={"array_parallelism": parallel})
+    return LauncherSettings(kind, parallel=profile.array_parallelism, profile=profile, profile_path=path)
 
 
 def make_executor(settings: LauncherSettings, folder: Path, job_name: str):

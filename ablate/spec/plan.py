@@ -6,17 +6,19 @@ Planning reads files and writes nothing; it does not import torch.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ablate.budget.matching import BudgetError, StageBudget, matched_quantity, plan_stages
+from ablate.canonical import canonical_hash
 from ablate.errors import InputError, Problem, join_key
 from ablate.spec.factors import Override, make_override, parse_factors
 from ablate.spec.grid import Combination, expand_grid
 from ablate.spec.hypotheses import hypothesis_problems
+from ablate.spec.recipe_dirs import find_recipe_dirs
 from ablate.spec.recipes import RecipeTree, hydra_overrides
+from ablate.spec.run_checks import checked_run_config, unchecked_root
 from ablate.spec.schema import BudgetSpec, SweepSpec, validate_spec
 from ablate.spec.yaml_lines import Document, load_yaml
 
@@ -51,6 +53,16 @@ class Plan:
     arms: list[Arm]
     runs: list[PlannedRun]
     tree: RecipeTree | None = field(default=None, repr=False)
+
+    @property
+    def notes(self) -> list[str]:
+        """What planning could not check here, said aloud by `ablate plan` and `ablate run`."""
+        roots = sorted({str(r) for r in (unchecked_root(a.config) for a in self.arms) if r is not None})
+        return [
+            f"data.root {root} does not exist on this machine: the datasets the mixtures name are checked when "
+            "each run starts"
+            for root in roots
+        ]
 
     @property
     def spec_hash(self) -> str:
@@ -91,15 +103,16 @@ class Plan:
 
 
 def config_hash(config: dict[str, Any]) -> str:
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+    return canonical_hash(config, 10)
 
 
 def find_project_root(spec_path: Path) -> Path:
+    """The folder above the spec holding `recipes/` (Slurm profiles are found from it), else the spec's folder:
+    a spec needs no recipes of its own, the shipped ones serve (`recipe_dirs.py`)."""
     for parent in spec_path.resolve().parents:
         if (parent / "recipes").is_dir():
             return parent
-    raise InputError.single(spec_path, "recipe", "no recipes/ directory in any folder above this spec")
+    return spec_path.resolve().parent
 
 
 def _report_problems(spec: SweepSpec, factors: dict, doc) -> list[Problem]:
@@ -121,12 +134,14 @@ def _report_problems(spec: SweepSpec, factors: dict, doc) -> list[Problem]:
     ]
 
 
-def make_plan(spec_path: str | Path) -> Plan:
+def make_plan(spec_path: str | Path, recipes: str | Path | None = None) -> Plan:
+    """RECIPES: the user's recipe tree (`--recipes`); default $ABLATE_RECIPES, else a recipes/ folder beside the
+    spec or above it. The shipped recipes always come after it; `plan.tree.dirs.describe()` says which were used."""
     spec_path = Path(spec_path)
     doc = load_yaml(spec_path)
     spec = validate_spec(doc)
     root = find_project_root(spec_path)
-    tree = RecipeTree(root / "recipes", spec.recipe, doc)
+    tree = RecipeTree(find_recipe_dirs(recipes, spec_path.resolve().parent), spec.recipe, doc)
     factors, problems = parse_factors(spec.factors, doc, tree.is_group, set(tree.base()))
     problems += [
         doc.problem(f"budget.budget_changing[{i}]", f"'{n}' is not a factor of this spec")
@@ -212,7 +227,8 @@ def _resolve_arms(
         try:
             _check_conflicts(overrides, combo, doc)
             config = tree.resolve(overrides)
-            budget = plan_stages(config, spec.budget)
+            typed = checked_run_config(config, overrides, name, spec.recipe, doc)
+            budget = plan_stages(typed, spec.budget)
         except InputError as e:
             problems += [p for p in e.problems if p not in problems]
             continue

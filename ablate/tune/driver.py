@@ -20,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from ablate import atomic
+from ablate.errors import InputError
 from ablate.launch.status import DONE
+from ablate.layout import STATE_FILE, TUNE_BEST, TUNE_DIR, TUNE_STORAGE
 from ablate.spec.plan import Arm, Plan, PlannedRun, with_overrides
 
 SURPLUS = "surplus"
-BEST = "best.json"
+BEST = TUNE_BEST
 
 
 def storage_url(plan: Plan, tune_root: Path) -> str:
-    return plan.spec.tune.storage or f"sqlite:///{tune_root / 'optuna.db'}"
+    return plan.spec.tune.storage or f"sqlite:///{tune_root / TUNE_STORAGE}"
 
 
 def study_name(plan: Plan, arm: Arm) -> str:
@@ -174,7 +176,7 @@ def tell_finished(plan: Plan, studies: dict[str, Any], statuses, owner: dict[str
 
 
 def _metric(work: Path, metric: str) -> float | None:
-    state = atomic.read_json(work / "state.json", {})
+    state = atomic.read_json(work / STATE_FILE, {})
     value = (state.get("result") or {}).get(metric)
     return float(value) if isinstance(value, int | float) else None
 
@@ -216,7 +218,7 @@ def write_best(tune_root: Path, plan: Plan, best: dict[str, Any], k: int) -> Pat
 
 
 def read_best(sweep_root: Path) -> dict[str, Any] | None:
-    path = sweep_root / "tune" / BEST
+    path = sweep_root / TUNE_DIR / BEST
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -225,3 +227,18 @@ def final_plan(plan: Plan, best: dict[str, Any]) -> Plan:
     arms = [with_overrides(plan, a, best["arms"][a.name]["params"], plan.spec.budget, "tune.best") for a in plan.arms]
     runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in plan.spec.seeds]
     return replace(plan, arms=arms, runs=runs)
+
+
+def tuned_plan(plan: Plan, sweep_root: Path) -> Plan:
+    """A spec with a `tune:` block runs its arms with their tuned values (from `ablate tune`, in the sweep dir)."""
+    best = read_best(sweep_root)
+    missing = [a.name for a in plan.arms if not (best and best["arms"].get(a.name, {}).get("params"))]
+    if missing:
+        raise InputError.single(
+            plan.spec_path,
+            "tune",
+            f"this spec tunes its arms first, and arm(s) {', '.join(missing[:3])} have no tuned values in "
+            f"{sweep_root / TUNE_DIR / BEST}: run `ablate tune {plan.spec_path}` "
+            "(it tunes, then runs the comparison)",
+        )
+    return final_plan(plan, best)

@@ -1,0 +1,126 @@
+"""Reports from Python: the statistics of any trial table, written as report.html, report.md, tables.tex and
+results.json. Torch-free."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ablate.api.results import ReportResult
+from ablate.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def report(
+    trials: str | Path | pd.DataFrame,
+    *,
+    baseline: str,
+    out: str | Path,
+    by: Sequence[str] = (),
+    margin: float | None = None,
+    alpha: float = 0.05,
+    rate_ci: str = "wilson",
+    delta_ci: str = "newcombe",
+    exact_test: str = "boschloo",
+    correction: str = "holm",
+    pairs: str = "baseline",
+    cmh_continuity: bool = True,
+    resamples: int = 10_000,
+    seed: int = 0,
+    title: str | None = None,
+    preregistration: str | Path | None = None,
+) -> ReportResult:
+    """Rates, transfer deltas, negative-transfer and pooled tests of every arm against `baseline`, written to `out`.
+
+    `trials`: a trial table — a parquet/CSV file, a folder of parts, a sweep directory (only its plan's runs), or a
+    DataFrame in the trial-table shape (per trial, or aggregated `successes, trials`). `baseline`: an arm name, or
+    FACTOR=LEVEL (e.g. `mixture=target_only`; the other factors are then held fixed). `by`: columns grouping the
+    targets for pooled tests. A sweep directory's pre-registered hypotheses (or those in `preregistration`) are
+    tested as declared, the rest marked exploratory. The options are `ablate report`'s flags; bad input raises
+    `InputError`. A file that cannot be written is named in `ReportResult.failed` (the others are written)."""
+    from ablate.report.sweep import add_confirmatory
+    from ablate.report.write import write_report
+    from ablate.stats import proportions, significance
+    from ablate.stats.analysis import Options, analyse
+
+    given = _is_table(trials)
+    table = trials if given else read_table(Path(trials))
+    source = "DataFrame" if given else Path(trials)
+    design = make_design(table, baseline, by, source)
+    choices = {
+        "--rate-ci": (rate_ci, tuple(proportions.RATE_METHODS)),
+        "--delta-ci": (delta_ci, tuple(proportions.DELTA_METHODS)),
+        "--exact-test": (exact_test, tuple(significance.EXACT_TESTS)),
+        "--correction": (correction, tuple(significance.CORRECTIONS)),
+        "--pairs": (pairs, ("baseline", "all")),
+    }
+    for flag, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise InputError.single(flag, "", f"expected one of {', '.join(allowed)}, got {value!r}")
+    if margin is not None and not 0 < margin < 1:
+        raise InputError.single("--margin", "", f"expected a rate difference in (0, 1), got {margin}")
+    if not 0 < alpha < 1:
+        raise InputError.single("--alpha", "", f"expected a level in (0, 1), got {alpha}")
+    options = Options(
+        alpha=alpha,
+        rate_method=rate_ci,
+        delta_method=delta_ci,
+        exact_test=exact_test,
+        correction=correction,
+        cmh_continuity=cmh_continuity,
+        margin=margin,
+        resamples=resamples,
+        seed=seed,
+    )
+    result = analyse(table, design, options, source=str(source))
+    record = Path(preregistration) if preregistration is not None else None
+    if not given or record is not None:  # a DataFrame holds no pre-registration of its own
+        add_confirmatory(result, table, source, options, record)
+    if pairs == "all":
+        from ablate.stats.counts import cells
+        from ablate.stats.pairs import all_pairs
+        from ablate.stats.verdicts import pairs_lines
+
+        result["pairs"] = all_pairs(cells(table, design, str(source)), design, options)
+        result["verdicts"] += pairs_lines(result["pairs"])
+    name = "trial table" if given else source.name
+    written = write_report(result, Path(out), title or f"ablate report: {name}")
+    return ReportResult(Path(out), tuple(written.paths), result, tuple(written.warnings), dict(written.failed))
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A trial table from a parquet/CSV file, a folder of parts or a sweep directory; InputError when unreadable."""
+    from ablate.trials import read_trials
+
+    if not path.exists():
+        raise InputError.single(path, "", "no such file or folder; expected a trial table (parquet/CSV) or sweep dir")
+    try:
+        return read_trials(path)
+    except (OSError, ValueError) as e:
+        raise InputError.single(path, "", f"cannot read a trial table here: {e}") from e
+
+
+def make_design(table: pd.DataFrame, baseline: str, by: Sequence[str] | str, source):
+    """The comparison design: against an arm, or against FACTOR=LEVEL with the other factors as strata."""
+    from ablate.stats.counts import Design
+    from ablate.trials import NOT_FACTORS
+
+    items = by.split(",") if isinstance(by, str) else by
+    groups = tuple(c.strip() for c in items if c.strip())
+    for c in groups:
+        if c not in table.columns:
+            raise InputError.single("--by", "", f"no column {c!r} in {source}; columns: {', '.join(table.columns)}")
+    if "=" in baseline:
+        column, level = (x.strip() for x in baseline.split("=", 1))
+        if column not in table.columns:
+            raise InputError.single("--baseline", "", f"no factor column {column!r} in {source}")
+        factors = [c for c in table.columns if c not in NOT_FACTORS and c != column and c not in groups]
+        return Design(column=column, baseline=level, strata=tuple(factors), by=groups)
+    return Design(column="arm", baseline=baseline, by=groups)
+
+
+def _is_table(obj) -> bool:
+    return hasattr(obj, "columns") and hasattr(obj, "groupby")
