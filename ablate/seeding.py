@@ -3,6 +3,11 @@ offline batches, the regression job's batches), so that a stream depends only on
 
 Different streams never share a seed, and the same (seed, name…) gives the same stream in every arm: the
 paired design. Lowest layer: imports nothing of ablate's.
+
+Three older streams keep their own numpy `SeedSequence` salts, because their values are in recorded data and
+published results: the mixture sampler (`data.mixture`, salt 0xAB1A7E), the dropout draws (`data.loader`,
+salt 0xD50) and the testbed's recorded episodes (`testbed.record`, seed x 100000 + attempt). Re-seeding them
+would change every dataset and result made so far.
 """
 
 from __future__ import annotations

@@ -15,11 +15,13 @@ def evaluate(
     trials: int = 10,
     seed: int | None = None,
     out: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> EvalResult:
     """Closed-loop evaluation of a trained checkpoint on the testbed: `run` is a run directory (its latest
     checkpoint) or one of its `checkpoints/ckpt-*.pt` files. `targets`: "Robot/task,…", or a list of "Robot/task" or
     (robot, task) (default: the run's config's eval targets); `trials`: episodes per target; `seed`: the episode
-    seeds (default: the run's seed); `out`: a trial table file to write (.parquet or .csv). Imports torch. Bad input
+    seeds (default: the run's seed); `out`: a trial table file to write (.parquet or .csv); `log`: called with each
+    choice made for you (statistics computed for a target the checkpoint has none for). Imports torch. Bad input
     (not a run, no checkpoint, no targets) raises `InputError`."""
     from ablate.errors import InputError
     from ablate.evaluate.checkpoint import evaluate_checkpoint
@@ -28,7 +30,7 @@ def evaluate(
         raise InputError.single("--trials", "", f"expected at least 1 episode per target, got {trials}")
     text = targets if isinstance(targets, str) else ",".join(t if isinstance(t, str) else "/".join(t) for t in targets)
     path = Path(out) if out is not None else None
-    table = evaluate_checkpoint(Path(run), text, trials, seed, path)
+    table = evaluate_checkpoint(Path(run), text, trials, seed, path, log=log or (lambda _line: None))
     return EvalResult(table, path)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ablate.api.results import LaunchPreview, SweepResult, SweepStatus
 from ablate.launch.progress import OnProgress
+from ablate.layout import SUBMITIT_DIR
 
 if TYPE_CHECKING:
     from ablate.launch.launchers import LauncherSettings
@@ -61,7 +62,7 @@ def dry_run(
         todo = [r for r in p.runs if states.get(r.id) != DONE and states.get(r.id) not in ("running", "pending")]
     sbatch = report = None
     if settings.kind == "slurm" and todo:
-        folder = sweep.root / "submitit"
+        folder = sweep.root / SUBMITIT_DIR
         sbatch = sbatch_preview(settings, folder, p.spec.name, len(todo))
         report = report_sbatch_preview(settings, folder, p.spec.name) if wants_report(p.spec) else None
     return LaunchPreview(p, sweep.root, settings, tuple(todo), sbatch, report, tuned)

@@ -199,11 +199,11 @@ def _whole_numbers(text: str) -> list[int]:
 
 
 def _pilot(path: Path, baseline: str | None) -> dict:
-    from ablate.cli.report_commands import _read
+    from ablate.api.reports import read_table
     from ablate.stats import seed_power as sp
     from ablate.stats.counts import Design, cells
 
-    table = _read(path)
+    table = read_table(path)
     if baseline and "=" in baseline:
         baseline = _arm_of(table, baseline, path)
     counts = cells(table, Design(column="arm"), source=str(path))

@@ -18,6 +18,7 @@ RecipesOption = Annotated[
 ]
 
 
-def recipes_line(plan) -> str:
-    """Which recipe trees a plan used (yours, then the shipped ones): printed by every command, never silent."""
-    return plan.tree.dirs.describe()
+def plan_header(plan) -> str:
+    """Which recipe trees a plan used (yours, then the shipped ones) and what planning could not check here:
+    printed by every command that plans, never silent."""
+    return "\n".join([plan.tree.dirs.describe(), *(f"note: {n}" for n in plan.notes)])

@@ -9,27 +9,8 @@ from typing import Annotated
 
 import typer
 
+from ablate.api.reports import make_design, read_table
 from ablate.errors import InputError
-
-# Trial-table columns that are not factors (DESIGN.md, "Trial table"); every other column is a factor's level.
-NOT_FACTORS = {
-    "sweep",
-    "arm",
-    "run",
-    "seed",
-    "embodiment",
-    "task",
-    "trial",
-    "success",
-    "progress",
-    "stage",
-    "judge",
-    "group",
-    "successes",
-    "trials",
-    "episode_seed",
-    "steps",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -71,37 +52,8 @@ def report(
     ] = None,
 ) -> None:
     """Rates, transfer deltas, negative-transfer and pooled tests of every arm against a baseline."""
-    from ablate.stats.analysis import Options, analyse
+    from ablate import api
 
-    table = _read(trials)
-    design = _design(table, baseline, by, trials)
-    from ablate.stats import proportions, significance
-
-    choices = {
-        "--rate-ci": (rate_ci, tuple(proportions.RATE_METHODS)),
-        "--delta-ci": (delta_ci, tuple(proportions.DELTA_METHODS)),
-        "--exact-test": (exact_test, tuple(significance.EXACT_TESTS)),
-        "--correction": (correction, tuple(significance.CORRECTIONS)),
-        "--pairs": (pairs, ("baseline", "all")),
-    }
-    for flag, (value, allowed) in choices.items():
-        if value not in allowed:
-            raise InputError.single(flag, "", f"expected one of {', '.join(allowed)}, got {value!r}")
-    if margin is not None and not 0 < margin < 1:
-        raise InputError.single("--margin", "", f"expected a rate difference in (0, 1), got {margin}")
-    if not 0 < alpha < 1:
-        raise InputError.single("--alpha", "", f"expected a level in (0, 1), got {alpha}")
-    options = Options(
-        alpha=alpha,
-        rate_method=rate_ci,
-        delta_method=delta_ci,
-        exact_test=exact_test,
-        correction=correction,
-        cmh_continuity=cmh_continuity,
-        margin=margin,
-        resamples=resamples,
-        seed=seed,
-    )
     if not sequential and (max_trials is not None or family is not None):
         raise InputError.single("--max-trials", "", "--max-trials and --family belong to --sequential; add it")
     if sequential:
@@ -123,25 +75,33 @@ def report(
                 "--sequential writes only the interim decisions (Bonferroni-corrected sequential tests); "
                 "these flags belong to the full report on the final table",
             )
+        if not 0 < alpha < 1:
+            raise InputError.single("--alpha", "", f"expected a level in (0, 1), got {alpha}")
+        table = read_table(trials)
+        design = make_design(table, baseline, by, trials)
         _sequential(table, design, max_trials, alpha, family, out, title or f"sequential check: {trials.name}")
         return
     start = time.perf_counter()
-    result = analyse(table, design, options, source=str(trials))
-    from ablate.report.sweep import add_confirmatory
-    from ablate.report.write import write_report
-
-    add_confirmatory(result, table, trials, options, preregistration)
-    if pairs == "all":
-        from ablate.stats.counts import cells
-        from ablate.stats.pairs import all_pairs
-        from ablate.stats.verdicts import pairs_lines
-
-        result["pairs"] = all_pairs(cells(table, design, str(trials)), design, options)
-        result["verdicts"] += pairs_lines(result["pairs"])
-
-    written = write_report(result, out, title or f"ablate report: {trials.name}")
-    _echo(result, written, time.perf_counter() - start)
-    if written.failed:
+    result = api.report(
+        trials,
+        baseline=baseline,
+        out=out,
+        by=by.split(","),
+        margin=margin,
+        alpha=alpha,
+        rate_ci=rate_ci,
+        delta_ci=delta_ci,
+        exact_test=exact_test,
+        correction=correction,
+        pairs=pairs,
+        cmh_continuity=cmh_continuity,
+        resamples=resamples,
+        seed=seed,
+        title=title,
+        preregistration=preregistration,
+    )
+    _echo(result, time.perf_counter() - start)
+    if result.failed:
         raise typer.Exit(1)
 
 
@@ -161,45 +121,19 @@ def _sequential(table, design, max_trials: int | None, alpha: float, family, out
     typer.echo("wrote:\n" + "\n".join(f"  {p}" for p in paths))
 
 
-def _echo(result: dict, written, seconds: float) -> None:
-    if result.get("confirmatory"):
+def _echo(result, seconds: float) -> None:
+    analysis = result.analysis
+    if analysis.get("confirmatory"):
         typer.echo("confirmatory (pre-registered):")
-        for line in result["confirmatory"]["verdicts"]:
+        for line in analysis["confirmatory"]["verdicts"]:
             typer.echo(f"- {line}")
         typer.echo("exploratory:")
-    for line in result["verdicts"]:
+    for line in analysis["verdicts"]:
         typer.echo(f"- {line}")
-    typer.echo(f"{len(result['comparisons'])} comparison(s) in {seconds:.1f} s; wrote:")
-    for path in written.paths:
+    typer.echo(f"{len(analysis['comparisons'])} comparison(s) in {seconds:.1f} s; wrote:")
+    for path in result.paths:
         typer.echo(f"  {path}")
-    for warning in written.warnings:
+    for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    for name, why in written.failed.items():
+    for name, why in result.failed.items():
         typer.echo(f"error: {name} was not written ({why}); the other files were", err=True)
-
-
-def _read(path: Path):
-    from ablate.evaluate.trial_table import read_trials
-
-    if not path.exists():
-        raise InputError.single(path, "", "no such file or folder; expected a trial table (parquet/CSV) or sweep dir")
-    try:
-        return read_trials(path)
-    except (OSError, ValueError) as e:
-        raise InputError.single(path, "", f"cannot read a trial table here: {e}") from e
-
-
-def _design(table, baseline: str, by: str, source: Path):
-    from ablate.stats.counts import Design
-
-    groups = tuple(c.strip() for c in by.split(",") if c.strip())
-    for c in groups:
-        if c not in table.columns:
-            raise InputError.single("--by", "", f"no column {c!r} in {source}; columns: {', '.join(table.columns)}")
-    if "=" in baseline:
-        column, level = (x.strip() for x in baseline.split("=", 1))
-        if column not in table.columns:
-            raise InputError.single("--baseline", "", f"no factor column {column!r} in {source}")
-        factors = [c for c in table.columns if c not in NOT_FACTORS and c != column and c not in groups]
-        return Design(column=column, baseline=level, strata=tuple(factors), by=groups)
-    return Design(column="arm", baseline=baseline, by=groups)

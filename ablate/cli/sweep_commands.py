@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ablate.cli.recipes_option import RecipesOption, recipes_line
+from ablate.cli.recipes_option import RecipesOption, plan_header
 from ablate.cli.sweep_views import LaunchDisplay, plan_table, print_preview, print_result, print_status
 
 SpecArg = Annotated[Path, typer.Argument(help="sweep spec (YAML)", show_default=False)]
@@ -40,11 +40,11 @@ def plan(
 
     p = api.plan(spec, recipes=recipes)
     if as_json:
-        typer.echo(recipes_line(p), err=True)  # stdout holds the JSON alone
+        typer.echo(plan_header(p), err=True)  # stdout holds the JSON alone
         typer.echo(json.dumps(p.to_json(), indent=2))
         return
     console = Console()
-    typer.echo(recipes_line(p))
+    typer.echo(plan_header(p))
     console.print(plan_table(p))
     b = p.spec.budget
     console.print(
@@ -68,7 +68,7 @@ def run(
 
     console = Console()
     p = api.plan(spec, recipes=recipes)
-    typer.echo(recipes_line(p))
+    typer.echo(plan_header(p))
     if dry_run:
         print_preview(console, api.dry_run(p, launcher=launcher, parallel=parallel, out=out))
         return

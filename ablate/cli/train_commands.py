@@ -44,8 +44,7 @@ def evaluate(
     out: Annotated[Path | None, typer.Option(help="trial table to write (parquet or csv)")] = None,
 ) -> None:
     """Closed-loop evaluation of a trained checkpoint on the testbed; prints success per target."""
-    from ablate.evaluate.checkpoint import evaluate_checkpoint
+    from ablate import api
 
-    table = evaluate_checkpoint(checkpoint, targets, trials, seed, out)
-    summary = table.groupby(["embodiment", "task"])[["success", "progress"]].mean()
-    typer.echo(summary.to_string())
+    result = api.evaluate(checkpoint, targets=targets, trials=trials, seed=seed, out=out, log=typer.echo)
+    typer.echo(result.summary.to_string())

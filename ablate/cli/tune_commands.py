@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ablate.cli.recipes_option import RecipesOption, recipes_line
+from ablate.cli.recipes_option import RecipesOption, plan_header
 from ablate.cli.sweep_commands import LauncherOpt, OutOpt, ParallelOpt, TrackingOpt
 from ablate.cli.sweep_views import LaunchDisplay, print_result, status_table
 
@@ -34,7 +34,7 @@ def tune(
 
     console = Console()
     p = api.plan(spec, recipes=recipes)
-    typer.echo(recipes_line(p))
+    typer.echo(plan_header(p))
     with LaunchDisplay(console) as display:
         result = api.tune(
             p,

@@ -24,6 +24,7 @@ from ablate.config import RunConfig
 from ablate.jobs.checkpoints import CheckpointStore
 from ablate.jobs.contract import Run, host_info, read_state, update_state
 from ablate.jobs.registry import load_job
+from ablate.layout import CHECKPOINTS_DIR
 from ablate.track.mlflow_runs import JobTracker
 
 ERROR_TAIL_LINES = 25
@@ -90,7 +91,7 @@ def execute(work_dir: Path) -> dict[str, Any]:
     ledger = Ledger.load(work_dir)
     tracker = JobTracker(run.tracking_uri, run.mlflow_run_id) if rank == 0 else JobTracker(None, None)
     config = RunConfig.of(run.config)
-    checkpoints = CheckpointStore(work_dir / "checkpoints", config.train.keep_checkpoints)
+    checkpoints = CheckpointStore(work_dir / CHECKPOINTS_DIR, config.train.keep_checkpoints)
     ctx = JobContext(run, config, ledger, checkpoints, tracker, rank, world)
     if rank == 0:
         attempts = read_state(work_dir).get("attempts", 0) + 1

@@ -17,6 +17,7 @@ from ablate.launch.launchers import LauncherSettings, make_executor, submit, sub
 from ablate.launch.progress import RUN, START, TICK, OnProgress, emit
 from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, RunStatus, run_statuses
 from ablate.launch.sweep_dir import SweepDir
+from ablate.layout import SUBMITIT_DIR
 from ablate.report.sweep import wants_report
 from ablate.spec.plan import Plan
 from ablate.track import mlflow_runs
@@ -54,7 +55,7 @@ def launch_sweep(
         **_counts(statuses),
         kind=START,
     )
-    folder = sweep.root / "submitit"
+    folder = sweep.root / SUBMITIT_DIR
     if settings.kind == "slurm":
         if todo:
             jobs = submit(make_executor(settings, folder, plan.spec.name), todo)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ablate.config import RunConfig, config_problems
 from ablate.errors import InputError, Problem
+from ablate.layout import RUN_FILE
 from ablate.spec.recipe_dirs import RecipeDirs, compose, find_recipe_dirs, is_primary, recipe_file_dirs
 from ablate.spec.schema import BudgetSpec
 
@@ -75,7 +76,7 @@ def run_single(
     config = _compose(dirs, name, list(overrides), where)
     budget, stages = _plan_budget(config, where)
     work = Path(out or Path("runs") / f"{name.replace('/', '-')}-s{seed}").resolve()
-    existing = work / "run.json"
+    existing = work / RUN_FILE
     if existing.is_file() and json.loads(existing.read_text())["config"] != config:
         raise InputError.single(existing, "config", "this run directory holds a different config; choose another --out")
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ablate.budget.matching import BudgetError, StageBudget, matched_quantity, plan_stages
+from ablate.budget.matching import BudgetError, StageBudget, plan_stages
 from ablate.canonical import canonical_hash
 from ablate.errors import InputError, Problem, join_key
 from ablate.spec.factors import Override, make_override, parse_factors
 from ablate.spec.grid import Combination, expand_grid
 from ablate.spec.hypotheses import hypothesis_problems
+from ablate.spec.plan_checks import check_job_kinds, check_matched, report_problems, tune_problems
 from ablate.spec.recipe_dirs import find_recipe_dirs
 from ablate.spec.recipes import RecipeTree, hydra_overrides
 from ablate.spec.run_checks import checked_run_config, unchecked_root
@@ -115,25 +116,6 @@ def find_project_root(spec_path: Path) -> Path:
     return spec_path.resolve().parent
 
 
-def _report_problems(spec: SweepSpec, factors: dict, doc) -> list[Problem]:
-    """`report.baseline` is FACTOR=LEVEL of this spec; `report.by` names targets' or factors' columns."""
-    if spec.report is None:
-        return []
-    factor, level = spec.report.baseline.split("=")
-    if factor not in factors:
-        return [
-            doc.problem("report.baseline", f"'{factor}' is not a factor of this spec; factors: {', '.join(factors)}")
-        ]
-    if factors[factor].level(level) is None:
-        names = ", ".join(lv.name for lv in factors[factor].levels)
-        return [doc.problem("report.baseline", f"'{level}' is not a level of {factor}; levels: {names}")]
-    return [
-        doc.problem(f"report.by[{i}]", f"'{c}' is neither embodiment, task nor a factor of this spec")
-        for i, c in enumerate(spec.report.by)
-        if c not in ("embodiment", "task", *factors)
-    ]
-
-
 def make_plan(spec_path: str | Path, recipes: str | Path | None = None) -> Plan:
     """RECIPES: the user's recipe tree (`--recipes`); default $ABLATE_RECIPES, else a recipes/ folder beside the
     spec or above it. The shipped recipes always come after it; `plan.tree.dirs.describe()` says which were used."""
@@ -148,7 +130,7 @@ def make_plan(spec_path: str | Path, recipes: str | Path | None = None) -> Plan:
         for i, n in enumerate(spec.budget.budget_changing)
         if n not in spec.factors
     ]
-    problems += _report_problems(spec, {f.name: f for f in factors}, doc)
+    problems += report_problems(spec, {f.name: f for f in factors}, doc)
     if problems:
         raise InputError(problems)
     combos = expand_grid(factors, spec.grid, doc)
@@ -163,40 +145,14 @@ def make_plan(spec_path: str | Path, recipes: str | Path | None = None) -> Plan:
     problems = hypothesis_problems(spec, factors, arms, doc)
     if problems:
         raise InputError(problems)
-    _check_matched(arms, spec, doc)
-    _check_job_kinds(arms, spec, doc)
+    check_matched(arms, spec, doc)
+    check_job_kinds(arms, spec, doc)
     runs = [PlannedRun(f"{a.id}-s{s}", f"{a.name}-s{s}", a.id, s) for a in arms for s in spec.seeds]
     if spec.tune is not None:
-        problems = _tune_problems(spec, tree, doc, arms)
+        problems = tune_problems(spec, tree, doc, arms)
         if problems:
             raise InputError(problems)
     return Plan(spec, spec_path, spec_path.read_text(), root, arms, runs, tree)
-
-
-def _tune_problems(spec: SweepSpec, tree: RecipeTree, doc: Document, arms: list[Arm]) -> list[Problem]:
-    """Tuning seeds apart from the final ones; every searched path is a recipe key no factor sets."""
-    tune = spec.tune
-    problems = [
-        doc.problem(f"tune.seeds[{i}]", f"seed {s} is also a final seed: tune on seeds the comparison does not use")
-        for i, s in enumerate(tune.seeds)
-        if s in spec.seeds
-    ]
-    set_by_arms = {o.key for arm in arms for o in arm.sources}
-    for key, dim in tune.space.items():
-        path = join_key("tune.space", key)
-        if key in set_by_arms:
-            problems.append(doc.problem(path, f"'{key}' is set by a factor or override; a tuned path must be free"))
-            continue
-        value = dim.choices[0] if dim.choices is not None else dim.low
-        try:
-            tree.resolve([*arms[0].sources, make_override(key, value, path, tree.is_group)])
-        except InputError as e:
-            problems += e.problems
-    try:
-        plan_stages(arms[0].config, tune.budget)
-    except BudgetError as e:
-        problems.append(doc.problem("tune.budget", str(e)))
-    return problems
 
 
 def with_overrides(plan: Plan, arm: Arm, values: dict[str, Any], budget: BudgetSpec, origin: str) -> Arm:
@@ -275,46 +231,3 @@ def _check_conflicts(overrides: list[Override], combo: Combination, doc: Documen
                 )
             )
         seen[o.key] = o
-
-
-def _check_matched(arms: list[Arm], spec: SweepSpec, doc: Document) -> None:
-    """Arms must consume the same budget — unless they differ in a factor declared budget-changing."""
-    changing = spec.budget.budget_changing
-    groups: dict[tuple[str, ...], list[tuple[Arm, str, float | None]]] = {}
-    for arm in arms:
-        key = tuple(arm.levels[f] for f in changing)
-        groups.setdefault(key, []).append((arm, *matched_quantity(arm.budget)))
-    for members in groups.values():
-        first, what, amount = members[0]
-        for arm, _, other in members[1:]:
-            if amount is not None and other is not None and abs(other - amount) > spec.budget.tolerance * amount:
-                differ = [f for f in arm.levels if arm.levels[f] != first.levels[f]]
-                why = (
-                    f"arms {first.name} and {arm.name} cannot be matched: under unit {spec.budget.unit} they see "
-                    f"{amount:g} vs {other:g} {what} (batch sizes {_batches(first)} vs {_batches(arm)}). "
-                    f"They differ in {', '.join(differ)}; use unit samples, "
-                    "or declare the factor in budget.budget_changing."
-                )
-                raise InputError(doc.problem("budget", why))
-
-
-def _batches(arm: Arm) -> str:
-    return "/".join(str(s.batch_size) for s in arm.budget)
-
-
-def _check_job_kinds(arms: list[Arm], spec: SweepSpec, doc: Document) -> None:
-    from ablate.jobs.registry import known_kinds
-
-    kinds = known_kinds()
-    for arm in arms:
-        job = arm.config.get("job")
-        if job not in kinds:
-            raise InputError(
-                doc.problem(
-                    "recipe",
-                    (
-                        f"recipe '{spec.recipe}' (arm {arm.name}) sets job: {job!r}; expected a registered job kind: "
-                        f"{', '.join(sorted(kinds))}"
-                    ),
-                )
-            )

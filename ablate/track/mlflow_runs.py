@@ -15,12 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ablate.layout import MLFLOW_DB
+
 SQLITE_TIMEOUT_S = 60
 MAX_PARAM_BATCH = 100
 
 
 def default_tracking_uri(sweep_dir: Path) -> str:
-    return f"sqlite:///{sweep_dir.resolve() / 'mlflow.db'}?timeout={SQLITE_TIMEOUT_S}"
+    return f"sqlite:///{sweep_dir.resolve() / MLFLOW_DB}?timeout={SQLITE_TIMEOUT_S}"
 
 
 def with_retry[T](fn: Callable[[], T], attempts: int = 12) -> T:

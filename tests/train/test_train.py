@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from ablate import api
 from tests.conftest import REPO
 
 
@@ -73,9 +75,14 @@ def _step(work: Path) -> int:
 
 
 def test_a_run_evaluates_in_closed_loop_and_eval_replays_it(testbed_root, tmp_path):
+    """...from its checkpoint alone: the training data is deleted before the replay (its statistics travel in the
+    checkpoint), through the CLI and through the Python API."""
+    data = tmp_path / "data"
+    for robot in ("Panda", "UR5e"):
+        shutil.copytree(testbed_root / f"{robot}_lift", data / f"{robot}_lift")
     out = tmp_path / "run"
     done = subprocess.run(
-        _train_args(testbed_root, out, "train.budget.per_run=80", "eval.trials=2"),
+        _train_args(data, out, "train.budget.per_run=80", "eval.trials=2"),
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -90,6 +97,7 @@ def test_a_run_evaluates_in_closed_loop_and_eval_replays_it(testbed_root, tmp_pa
     assert state["result"]["success/Panda/lift"] == trials["success"].mean()
     assert "val_flow_loss" in state["result"]
 
+    shutil.rmtree(data)
     table = tmp_path / "again.csv"
     again = subprocess.run(
         [sys.executable, "-m", "ablate.cli.main", "eval", str(out), "--targets", "Panda/lift", "--trials", "2",
@@ -98,6 +106,9 @@ def test_a_run_evaluates_in_closed_loop_and_eval_replays_it(testbed_root, tmp_pa
     replay = pd.read_csv(table)
     # Same checkpoint, same seeds: the same episodes with the same outcomes.
     assert replay[["episode_seed", "success", "steps"]].equals(trials[["episode_seed", "success", "steps"]])
+    replayed = api.evaluate(out, targets=[("Panda", "lift")], trials=2)
+    assert replayed.table[["episode_seed", "success", "steps"]].equals(trials[["episode_seed", "success", "steps"]])
+    assert replayed.summary["success"].to_dict() == {("Panda", "lift"): trials["success"].mean()}
 
 
 def test_bad_recipe_or_override_exits_2_and_writes_nothing(tmp_path):
