@@ -177,13 +177,14 @@ def _resolve_arms(
     arms: list[Arm] = []
     problems: list[Problem] = []
     by_id: dict[str, Arm] = {}
+    checked: dict = {}  # dataset checks shared by arms with the same data section
     for combo in combos:
         name = "-".join(lv.name for lv in combo.values()) or "base"
         overrides = shared + [o for lv in combo.values() for o in lv.overrides]
         try:
             _check_conflicts(overrides, combo, doc)
             config = tree.resolve(overrides)
-            typed = checked_run_config(config, overrides, name, spec.recipe, doc)
+            typed = checked_run_config(config, overrides, name, spec.recipe, doc, checked)
             budget = plan_stages(typed, spec.budget)
         except InputError as e:
             problems += [p for p in e.problems if p not in problems]

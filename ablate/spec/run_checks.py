@@ -17,10 +17,15 @@ from ablate.spec.yaml_lines import Document
 
 
 def checked_run_config(
-    config: dict[str, Any], overrides: list[Override], arm: str, recipe: str, doc: Document
+    config: dict[str, Any],
+    overrides: list[Override],
+    arm: str,
+    recipe: str,
+    doc: Document,
+    checked: dict | None = None,
 ) -> RunConfig:
     """One arm's config, typed; InputError with each problem at the spec key that set the value (else at
-    `recipe`)."""
+    `recipe`). `checked`: a plan's memo of dataset checks, shared by arms with the same data and mixtures."""
     try:
         typed = RunConfig.of(config)
     except ValidationError:
@@ -29,10 +34,20 @@ def checked_run_config(
             [_at(overrides, path, f"arm {arm}: {path}: {message}", recipe, doc) for path, message in problems]
         ) from None
     if isinstance(typed, VlaConfig):
-        problems = [_at(overrides, path, f"arm {arm}: {message}", recipe, doc) for path, message in _datasets(typed)]
+        memo = checked if checked is not None else {}
+        key = _dataset_key(config)
+        if key not in memo:
+            memo[key] = _datasets(typed)
+        problems = [_at(overrides, path, f"arm {arm}: {message}", recipe, doc) for path, message in memo[key]]
         if problems:
             raise InputError(problems)
     return typed
+
+
+def _dataset_key(config: dict[str, Any]) -> str:
+    """What the dataset checks read: the data section and the stages' own mixtures."""
+    stages = {name: (stage or {}).get("mixture") for name, stage in (config.get("stages") or {}).items()}
+    return repr((config["data"], stages))
 
 
 def _at(overrides: list[Override], path: str, message: str, recipe: str, doc: Document) -> Problem:
