@@ -236,10 +236,17 @@ def _first(episode: np.ndarray) -> np.ndarray:
 
 
 def _fingerprint(root: Path, episodes: list[int]) -> str:
+    """What the statistics depend on: the metadata's content, every data file's path, size and modification time
+    (rewritten data, even with the same metadata, is a new fingerprint; reading the bytes of every data file on
+    every run would cost more than the statistics), and the episodes used."""
     h = hashlib.sha256()
     for path in sorted((root / "meta").rglob("*")):
         if path.is_file() and path.name != "ablate.json":
             h.update(path.name.encode())
             h.update(path.read_bytes())
+    for path in sorted((root / "data").rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            h.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     h.update(str(episodes).encode())
     return h.hexdigest()[:16]

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ablate import atomic
-from ablate.layout import LAUNCH_FILE, RUN_FILE, STATE_FILE
+from ablate.canonical import canonical_hash
+from ablate.layout import LAUNCH_FILE, MANIFEST, RUN_FILE, STATE_FILE, sweep_of_run
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,38 @@ def record_launch(work_dir: str | Path, launcher: str, job_id: str) -> None:
 
 def host_info() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+class UnplannedRun(RuntimeError):
+    """A run whose run.json no longer says what its sweep planned (hand-edited config or seed)."""
+
+
+def check_planned(run: Run) -> None:
+    """Refuse a run of a sweep whose config or seed differs from the sweep's manifest: what trains must be what
+    MLflow, the manifest and `ablate audit` record. Runs outside a sweep (`ablate train`) have no manifest."""
+    sweep = sweep_of_run(run.path)
+    if sweep is None:
+        return
+    manifest = atomic.read_json(sweep / MANIFEST, {})
+    planned = next((r for r in manifest.get("runs", []) if r["id"] == run.id), None)
+    config = (manifest.get("configs") or {}).get(run.arm)
+    if planned is None or config is None:
+        raise UnplannedRun(f"{run.path / RUN_FILE}: run {run.id} (arm {run.arm}) is not in {sweep / MANIFEST}")
+    changes = [f"seed: planned {planned['seed']}, {RUN_FILE} {run.seed}"] if planned["seed"] != run.seed else []
+    if canonical_hash(config) != canonical_hash(run.config):
+        changes += [f"{key}: planned {a!r}, {RUN_FILE} {b!r}" for key, a, b in _differences(config, run.config)[:5]]
+    if changes:
+        raise UnplannedRun(
+            f"{run.path / RUN_FILE} differs from the sweep's plan ({'; '.join(changes)}); the job refuses to train "
+            f"what was not planned: restore {RUN_FILE}, or change the spec and run `ablate run` on it"
+        )
+
+
+def _differences(planned: Any, actual: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    if isinstance(planned, dict) and isinstance(actual, dict):
+        out = []
+        for key in sorted(set(planned) | set(actual), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out += _differences(planned.get(key, "<absent>"), actual.get(key, "<absent>"), path)
+        return out
+    return [] if planned == actual else [(prefix, planned, actual)]

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import submitit
+from pydantic import ValidationError
 
 from ablate.budget.ledger import Ledger
 from ablate.config import RunConfig
 from ablate.jobs.checkpoints import CheckpointStore
-from ablate.jobs.contract import Run, host_info, read_state, update_state
+from ablate.jobs.contract import Run, UnplannedRun, check_planned, host_info, read_state, update_state
 from ablate.jobs.registry import load_job
 from ablate.layout import CHECKPOINTS_DIR
 from ablate.track.mlflow_runs import JobTracker
@@ -88,9 +89,23 @@ def execute(work_dir: Path) -> dict[str, Any]:
     run = Run.load(work_dir)
     rank, world = _distributed_setup()
     lock = _take_lock(work_dir) if rank == 0 else None
+    state = read_state(work_dir)
+    if state.get("status") == "done":  # a duplicate or late submission: a done run is never executed again
+        if lock is not None:
+            lock.close()
+        print(f"[{run.name}] is already done; this job does nothing", flush=True)
+        return state.get("result") or {}
+    try:
+        check_planned(run)
+        config = RunConfig.of(run.config)
+    except (UnplannedRun, ValidationError) as e:
+        if rank == 0:
+            update_state(work_dir, status="failed", error=str(e), finished=time.time())
+        if lock is not None:
+            lock.close()
+        raise
     ledger = Ledger.load(work_dir)
     tracker = JobTracker(run.tracking_uri, run.mlflow_run_id) if rank == 0 else JobTracker(None, None)
-    config = RunConfig.of(run.config)
     checkpoints = CheckpointStore(work_dir / CHECKPOINTS_DIR, config.train.keep_checkpoints)
     ctx = JobContext(run, config, ledger, checkpoints, tracker, rank, world)
     if rank == 0:

@@ -40,3 +40,28 @@ def test_cache_keys_change_with_frame_and_parameters_and_hit_otherwise(tmp_path)
     second = cache.get_or_compute(key, compute)
     assert len(calls) == 1
     np.testing.assert_array_equal(first.mean, second.mean)
+
+
+def test_rewritten_data_under_the_same_metadata_gets_fresh_statistics(testbed_root, tmp_path):
+    """The cache key covers the data files, not only meta/: tripling every action in data/ (metadata untouched)
+    gives new statistics, not the cached ones (issue 14)."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ablate.data.frames import Frame
+    from ablate.data.source import EmbodimentSource, SourceConfig
+
+    root = tmp_path / "Panda_lift"
+    shutil.copytree(testbed_root / "Panda_lift", root)
+    cache = StatsCache(tmp_path / ".stats")
+    config = SourceConfig(root=root, frame=Frame("joint_abs"), split="train")
+    before = EmbodimentSource(config).stats(cache)["actions"]
+    for part in sorted((root / "data").rglob("*.parquet")):
+        table = pq.read_table(part)
+        tripled = pa.array([[3 * x for x in row] for row in table["action"].to_pylist()], type=table["action"].type)
+        pq.write_table(table.set_column(table.schema.get_field_index("action"), "action", tripled), part)
+    after = EmbodimentSource(config).stats(cache)["actions"]
+    np.testing.assert_allclose(after.mean, 3 * before.mean, rtol=1e-6, atol=1e-9)
+    assert len(list((tmp_path / ".stats").glob("*.npz"))) == 2  # a second entry, not the stale first one
