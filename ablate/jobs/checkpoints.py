@@ -1,14 +1,21 @@
 """Checkpoints on disk: written atomically (temp file + rename), named by global step, last K kept.
-The newest complete file is the only resume point: a kill mid-write leaves the previous one intact."""
+The newest complete file is the resume point: a kill mid-write leaves the previous one intact. A file that is there but
+cannot be read back (truncated or emptied by a full disk, a copy, a crash of the file system) is skipped with a line on
+stderr naming it, and the newest intact one is used instead."""
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 _NAME = re.compile(r"^ckpt-(\d{9})\.pt$")
+
+
+class CorruptCheckpoints(RuntimeError):
+    """A checkpoint file that cannot be read back, or no readable one where there are files."""
 
 
 class CheckpointStore:
@@ -22,14 +29,36 @@ class CheckpointStore:
         return sorted(int(m.group(1)) for p in self.dir.iterdir() if (m := _NAME.match(p.name)))
 
     def latest(self) -> dict[str, Any] | None:
-        steps = self.steps()
-        return self.load(self.dir / f"ckpt-{steps[-1]:09d}.pt") if steps else None
+        """The newest checkpoint that loads; None when there is none. Unreadable newer ones are reported and skipped;
+        when every one is unreadable, that is an error (starting over silently would throw the run's work away)."""
+        bad: list[tuple[Path, str]] = []
+        for step in reversed(self.steps()):
+            path = self.dir / f"ckpt-{step:09d}.pt"
+            try:
+                state = self.load(path)
+            except Exception as e:  # torch raises RuntimeError, EOFError, UnpicklingError… on a damaged file
+                bad.append((path, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'empty'}"))
+                continue
+            for b, why in bad:
+                print(
+                    f"checkpoint {b} is unreadable ({why}); resuming from {path} instead", file=sys.stderr, flush=True
+                )
+            return state
+        if bad:
+            names = ", ".join(str(b) for b, _ in bad)
+            raise CorruptCheckpoints(f"no readable checkpoint in {self.dir} ({names}); delete them to start over")
+        return None
 
     @staticmethod
     def load(path: Path) -> dict[str, Any]:
         import torch
 
-        return torch.load(path, map_location="cpu", weights_only=False)
+        if path.stat().st_size == 0:
+            raise CorruptCheckpoints("empty file (0 bytes)")
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if not isinstance(state, dict):
+            raise CorruptCheckpoints(f"holds a {type(state).__name__}, not a checkpoint dict")
+        return state
 
     def save(self, global_step: int, state: dict[str, Any]) -> Path:
         import torch

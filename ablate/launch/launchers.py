@@ -68,9 +68,24 @@ def submit(executor, work_dirs: list[Path]) -> list[Any]:
     return [executor.submit(RunJob(), str(d)) for d in work_dirs]
 
 
+def _preview_executor(folder: Path):
+    """A SlurmExecutor that only renders sbatch text: submitit's constructor refuses to build one where `srun` is
+    not on PATH, but a dry run needs no cluster (it is meant to work on a laptop)."""
+    import submitit
+
+    class _PreviewSlurmExecutor(submitit.SlurmExecutor):
+        @classmethod
+        def affinity(cls) -> int:
+            return 1  # the constructor's "is srun here?" check; nothing is ever submitted from this executor
+
+    return _PreviewSlurmExecutor(folder=folder / "%j")
+
+
 def sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str, n_runs: int) -> str:
-    """The sbatch script a Slurm submission of `n_runs` runs would send (for --dry-run)."""
-    ex = make_executor(settings, folder, job_name)
+    """The sbatch script a Slurm submission of `n_runs` runs would send (for --dry-run; needs no Slurm)."""
+    assert settings.profile is not None
+    ex = _preview_executor(folder)
+    ex.update_parameters(**settings.profile.submitit_parameters(job_name))
     if n_runs > 1:
         ex.parameters["map_count"] = n_runs  # what submitit itself sets when it submits an array
     return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")
@@ -88,8 +103,6 @@ def submit_report(settings: LauncherSettings, folder: Path, job_name: str, sweep
 
 
 def report_sbatch_preview(settings: LauncherSettings, folder: Path, job_name: str) -> str:
-    import submitit
-
-    ex = submitit.SlurmExecutor(folder=folder / "%j")
+    ex = _preview_executor(folder)
     ex.update_parameters(**settings.profile.report_parameters(job_name, "afterany:<ARRAY_JOB_ID>"))
     return ex._make_submission_file_text(ex._submitit_command_str, "DRYRUN")

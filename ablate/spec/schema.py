@@ -7,7 +7,7 @@ Only the shape is checked here; what the factors mean (families, levels, recipe 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -18,6 +18,7 @@ from ablate.spec.yaml_lines import Document
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"
 BUDGET_UNITS = ("samples", "steps", "tokens", "gpu_hours")
 LevelRef = str | int | float | bool
+Seed = Annotated[int, Field(ge=0)]  # a torch/numpy seed: negative ones are refused (numpy raises on them)
 
 
 class _Strict(BaseModel):
@@ -168,7 +169,7 @@ class TuneSpec(_Strict):
     space: dict[str, SearchDimension] = Field(min_length=1)  # config path -> range or choices
     trials: int = Field(8, ge=1)  # per arm (`--trials` overrides)
     budget: BudgetSpec  # of one tuning trial
-    seeds: list[int] = Field([1000], min_length=1)  # tuning seeds: disjoint from the final seeds
+    seeds: list[Seed] = Field([1000], min_length=1)  # tuning seeds: disjoint from the final seeds
     metric: str = "success"  # a value the job returns (success, val_flow_loss, val_loss, …); mean over the seeds
     direction: Literal["maximize", "minimize"] = "maximize"
     sampler: Literal["tpe", "random"] = "tpe"
@@ -181,7 +182,7 @@ class SweepSpec(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     recipe: str
-    seeds: list[int] = Field(min_length=1)
+    seeds: list[Seed] = Field(min_length=1)
     overrides: dict[str, Any] = {}  # config changes shared by every arm (not a factor)
     factors: dict[str, Any] = {}
     grid: GridSpec = GridSpec()
@@ -194,7 +195,7 @@ class SweepSpec(_Strict):
 
     @field_validator("seeds")
     @classmethod
-    def _unique_seeds(cls, seeds: list[int]) -> list[int]:
+    def _unique_seeds(cls, seeds: list[Seed]) -> list[Seed]:
         dupes = sorted({s for s in seeds if seeds.count(s) > 1})
         if dupes:
             raise ValueError(f"seeds must be distinct (repeated: {dupes})")

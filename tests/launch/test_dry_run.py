@@ -65,3 +65,23 @@ def test_paper_scale_studies_plan_and_dry_run_with_their_report_job(project):
         )
     assert "(main 240000 steps)" in out  # stage 2 only: the same 240k steps in one stage
     assert not (project.root / "sweeps").exists()
+
+
+def test_slurm_dry_run_needs_no_slurm_on_path(project, tmp_path_factory):
+    """A dry run only renders the sbatch scripts: on a laptop (no `srun`/`sbatch` on PATH) it must still print them
+    (issue 14; submitit's SlurmExecutor refuses to construct without `srun`)."""
+    import os
+    import shutil
+    import sys
+
+    bare = tmp_path_factory.mktemp("bare-path")
+    os.symlink(sys.executable, bare / "python")
+    assert shutil.which("srun", path=str(bare)) is None and shutil.which("sbatch", path=str(bare)) is None
+    spec = project.spec(SPEC.replace("seeds: [0, 1, 2]", "seeds: [0, 1, 2]\nreport: {baseline: stages=single}"))
+    result = project.cli("run", spec, "--dry-run", env={"PATH": str(bare)})
+    assert result.code == 0, result.stderr
+    assert "Could not detect" not in result.stderr and "Traceback" not in result.stderr
+    assert "#!/bin/bash" in result.stdout and "#SBATCH --array=0-5%6" in result.stdout
+    assert "#SBATCH --gpus-per-node=8" in result.stdout and "would launch 6 of 6 runs on slurm" in result.stdout
+    assert "--dependency='afterany:<ARRAY_JOB_ID>'" in result.stdout  # the report job's script too
+    assert not (project.root / "sweeps").exists()

@@ -38,3 +38,12 @@ def test_run_on_a_bad_spec_writes_nothing(spec: Path, tmp_path):
     result = run_cli("run", spec, "--out", out)
     assert result.code == 2
     assert not out.exists()
+
+
+def test_a_negative_seed_is_bad_input_without_a_traceback(project):
+    """Issue 14: `seeds: [-1, 0]` used to pass `ablate plan` (and fail later, inside a run)."""
+    spec = project.spec("name: neg\nrecipe: quickstart/mlp\nseeds: [-1, 0]\nbudget: {unit: samples, per_run: 3200}\n")
+    result = project.cli("plan", spec)
+    assert result.code == 2, result.stdout + result.stderr
+    assert f"{spec}:3: seeds[0]:" in result.stderr and "greater than or equal to 0" in result.stderr
+    assert "Traceback" not in result.stderr
