@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # returned and its `metrics` (the single-run library's own result).
 TrainResult = SingleRunResult
 
-STATES = ("done", "running", "pending", "failed", "not launched")
+STATES = ("done", "running", "pending", "unknown", "failed", "not launched")
 
 
 def _verdicts(analysis: dict | None) -> tuple[str, ...]:

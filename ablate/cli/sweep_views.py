@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the API loads when a command runs, not when the CLI starts
     from ablate.api import LaunchPreview, Progress, SweepResult, SweepStatus
 
 LOG_EVERY_S = 30.0  # progress lines when the output is not a terminal (a log file, CI)
-COLORS = {"done": "green", "failed": "red", "running": "cyan", "pending": "yellow"}
+COLORS = {"done": "green", "failed": "red", "running": "cyan", "pending": "yellow", "unknown": "magenta"}
 
 
 def plan_table(p) -> Table:
@@ -52,7 +52,7 @@ def print_status(console: Console, status: SweepStatus) -> None:
     """The run table, the error tail of every failed run, and the count per state."""
     console.print(status_table(status.runs))
     for s in status.runs:
-        if s.state == "failed" and s.error:
+        if s.state in ("failed", "unknown") and s.error:
             console.print(f"[red]{s.run.name} failed:[/]", markup=True)
             console.print(s.error, markup=False, highlight=False, soft_wrap=True)
     console.print(", ".join(f"{n} {k}" for k, n in status.counts.items()))

@@ -15,7 +15,7 @@ from ablate import atomic
 from ablate.jobs.contract import Run, record_launch
 from ablate.launch.launchers import LauncherSettings, make_executor, submit, submit_report
 from ablate.launch.progress import RUN, START, TICK, OnProgress, emit
-from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, RunStatus, run_statuses
+from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, UNKNOWN, RunStatus, run_statuses
 from ablate.launch.sweep_dir import SweepDir
 from ablate.layout import SUBMITIT_DIR
 from ablate.report.sweep import wants_report
@@ -47,11 +47,13 @@ def launch_sweep(
     statuses = run_statuses(dirs)
     todo = [s.run.path for s in statuses if s.state in (FAILED, NOT_LAUNCHED)]
     n_done = sum(s.state == DONE for s in statuses)
-    n_active = sum(s.active for s in statuses)
+    n_unknown = sum(s.state == UNKNOWN for s in statuses)
+    n_active = sum(s.active for s in statuses) - n_unknown
+    unknown = f", {n_unknown} unknown (the scheduler could not be asked: not relaunched)" if n_unknown else ""
     emit(
         on_progress,
         f"{plan.spec.name}: {len(dirs)} runs — {n_done} done, {n_active} running or pending "
-        f"(adopted), {len(todo)} to launch on {settings.kind}",
+        f"(adopted){unknown}, {len(todo)} to launch on {settings.kind}",
         **_counts(statuses),
         kind=START,
     )

@@ -1,7 +1,9 @@
 """Where every run stands, from the files each run's job writes and what the scheduler says about its job.
 
 A job that raised is FAILED (the job writes it); a job that died without a word (SIGKILL, scancel, OOM) is
-FAILED too, because its scheduler entry is gone while its state still says running. Torch-free.
+FAILED too, because its scheduler entry is gone while its state still says running. When the scheduler cannot be
+asked (controller down, `squeue` failing), a run that is not done is UNKNOWN, never FAILED: it may well be running,
+and relaunching it would run it twice. Torch-free.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from ablate.budget.ledger import Ledger
 from ablate.jobs.contract import Run, read_launch, read_state
 
 PENDING, RUNNING, DONE, FAILED, NOT_LAUNCHED = "pending", "running", "done", "failed", "not launched"
+UNKNOWN = "unknown"  # the scheduler could not be asked
+NOT_ANSWERED = "NOT_ANSWERED"  # a job's scheduler state when the query failed
 ACTIVE = {
     "PENDING",
     "RUNNING",
@@ -46,7 +50,8 @@ class RunStatus:
 
     @property
     def active(self) -> bool:
-        return self.state in (PENDING, RUNNING)
+        """Possibly still running: pending, running, or unknown (followed, never relaunched)."""
+        return self.state in (PENDING, RUNNING, UNKNOWN)
 
 
 def scheduler_states(launches: list[dict]) -> dict[str, str]:
@@ -85,23 +90,38 @@ def _array_ids(job_id: str) -> list[str]:
 
 
 def _slurm_states(job_ids: list[str]) -> dict[str, str]:
-    """sacct knows finished jobs; squeue, asked second, has the final word on jobs still in the queue."""
+    """sacct knows finished jobs; squeue, asked second, has the final word on jobs still in the queue. A job
+    neither answered for while one of them failed is NOT_ANSWERED."""
     ids = ",".join(job_ids)
-    states = _ask("sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ids)
-    return states | _ask("squeue", "-h", "-o", "%i|%T", "-j", ids)
+    finished, failed_sacct = _ask("sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ids)
+    queued, failed_squeue = _ask("squeue", "-h", "-o", "%i|%T", "-j", ids)
+    states = finished | queued
+    error = failed_squeue or failed_sacct
+    if error:
+        for jid in job_ids:
+            if jid not in queued and (failed_squeue or jid not in finished):
+                states[jid] = f"{NOT_ANSWERED}: {error}" if states.get(jid) not in ACTIVE else states[jid]
+    return states
 
 
-def _ask(*command: str) -> dict[str, str]:
-    """job id -> first word of the state, from a `JOBID|STATE` listing (array ranges expanded)."""
+def _ask(*command: str) -> tuple[dict[str, str], str | None]:
+    """(job id -> first word of the state, from a `JOBID|STATE` listing with array ranges expanded; why the
+    command failed, or None)."""
     if not shutil.which(command[0]):
-        return {}
-    out = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        return {}, f"{command[0]} is not on PATH"
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return {}, f"{command[0]} did not answer in 60 s"
+    if out.returncode != 0:
+        first = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[0]
+        return {}, f"{command[0]} failed: {first}"
     states = {}
     for line in out.stdout.splitlines():
         jid, _, state = line.partition("|")
         for one in _array_ids(jid):
             states[one] = state.split()[0] if state.strip() else "UNKNOWN"
-    return states
+    return states, None
 
 
 def run_statuses(run_dirs: list[Path]) -> list[RunStatus]:
@@ -120,6 +140,8 @@ def _status(work: Path, launch: dict, state: dict, sched: dict[str, str]) -> Run
     ledger = Ledger.load(work)
     verdict, job_id = _verdict(state, launch, sched)
     error = state.get("error") if verdict == FAILED else None
+    if verdict == UNKNOWN:
+        error = "the scheduler could not be asked (" + sched[job_id or ""].partition(": ")[2] + "); not relaunched"
     if verdict == FAILED and not error:
         error = f"the job ended without reporting (scheduler: {sched.get(job_id or '', 'unknown')})"
     metrics = state.get("result") or state.get("metrics") or {}
@@ -147,6 +169,8 @@ def _verdict(state: dict, launch: dict, sched: dict[str, str]) -> tuple[str, str
     if not launch:
         return (FAILED if status == "failed" else NOT_LAUNCHED), training
     now = sched.get(launched, "UNKNOWN")
+    if now.startswith(NOT_ANSWERED):  # the job's own word is all there is; without it the run may be running
+        return (FAILED if status == "failed" else UNKNOWN), launched
     if now in ACTIVE:  # even after a failure: Slurm may have requeued the job, which then writes its own state
         return (RUNNING if now == "RUNNING" else PENDING), launched
     return FAILED, launched

@@ -1,0 +1,63 @@
+"""A scheduler that cannot be asked is not a verdict: with the Slurm controller unreachable (a real `squeue` and
+`sacct` against a controller that is not there), a run whose Slurm job was running is `unknown`, never `failed`,
+and `ablate run` does not submit it again (issue 14: before, all 8 running runs were called failed and a second
+array was submitted)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.launch.helpers import launches
+
+SPEC = """
+name: unreachable
+recipe: quickstart/mlp
+seeds: [0]
+factors:
+  optim.lr: [0.001, 0.003]
+budget: {unit: samples, per_run: 320}
+launcher: {kind: slurm, profile: local-cluster}
+"""
+
+# A controller nobody runs; MessageTimeout 1 s so that squeue gives up at once instead of retrying for ~20 s.
+UNREACHABLE = "ClusterName=gone\nSlurmctldHost=localhost\nSlurmctldPort=6999\nAuthType=auth/none\nMessageTimeout=1\n"
+
+
+@pytest.mark.skipif(shutil.which("squeue") is None, reason="needs Slurm's client commands (.ci/setup-env --system)")
+def test_an_unreachable_scheduler_leaves_running_runs_unknown_and_unlaunched(project, tmp_path):
+    spec = project.spec(SPEC)
+    assert project.cli("run", spec, "--launcher", "debug", "--out", "s").code == 0
+    sweep = project.root / "s"
+    work = next(w for w in (sweep / "runs").iterdir() if json.loads((w / "run.json").read_text())["name"] == "0.001-s0")
+    # As a Slurm job that is training it would have left it: state running, launched as job 4242.
+    state = json.loads((work / "state.json").read_text()) | {"status": "running", "job_id": "4242", "launcher": "slurm"}
+    (work / "state.json").write_text(json.dumps(state))
+    (work / "launch.json").write_text(json.dumps({"launcher": "slurm", "job_id": "4242", "history": []}))
+    conf = tmp_path / "slurm.conf"
+    conf.write_text(UNREACHABLE)
+    env = {"SLURM_CONF": str(conf)}
+
+    rows = statuses_with(project, sweep, env)
+    assert rows["0.001-s0"]["state"] == "unknown"
+    assert (
+        "the scheduler could not be asked (squeue failed: slurm_load_jobs error: Unable to contact slurm"
+        in (rows["0.001-s0"]["error"])
+    )
+    assert rows["0.003-s0"]["state"] == "done"
+
+    before = launches(sweep)
+    again = project.cli("run", spec, "--out", "s", env=env)  # the spec's launcher: Slurm
+    assert (
+        "1 done, 0 running or pending (adopted), 1 unknown (the scheduler could not be asked: not relaunched), 0 to "
+        "launch on slurm" in " ".join(again.stdout.split())
+    ), again.stdout + again.stderr
+    assert launches(sweep) == before  # nothing submitted
+
+
+def statuses_with(project, sweep, env) -> dict[str, dict]:
+    result = project.cli("status", sweep, "--json", env=env)
+    assert result.code == 0, result.stderr
+    return {row["name"]: row for row in json.loads(result.stdout)}
