@@ -92,9 +92,15 @@ def run_single(
     else:
         _write_run(work, seed, config, budget, stages)
         say(f"training {name} in {work}: " + ", ".join(f"{s.stage} {s.planned:g} {s.unit}" for s in stages))
-    from ablate.jobs.entry import execute
+    from ablate.jobs.entry import DuplicateRun, execute
 
-    return SingleRunResult(work, name, dirs, status, execute(work), config)
+    try:
+        result = execute(work)
+    except DuplicateRun:
+        raise InputError.single(
+            work, "--out", "another process is training this run directory now; wait for it, or choose another --out"
+        ) from None
+    return SingleRunResult(work, name, dirs, status, result, config)
 
 
 def _find_recipe(recipe: str | Path, recipes: str | Path | None) -> tuple[RecipeDirs, str]:

@@ -113,3 +113,29 @@ def test_train_by_name_searches_the_recipes_option(tmp_path):
     flat = run_cli("train", tree / "sub" / "flat.yaml", "--out", tmp_path / "x")
     assert flat.code == 2 and "must start with '# @package _global_'" in flat.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_second_train_on_a_run_directory_in_use_is_refused_cleanly(tmp_path):
+    """Two `ablate train` on one --out: the second is exit 2 with a message (before: a DuplicateRun traceback)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [
+        sys.executable, "-m", "ablate.cli.main", "train", "quickstart/mlp", "--out", "run",
+        "+train.budget={unit: samples, per_run: 3200000}",
+    ]  # fmt: skip
+    first = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        state = tmp_path / "run" / "state.json"
+        deadline = time.monotonic() + 120
+        while not (state.is_file() and '"running"' in state.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2, second.stderr
+        assert "another process is training this run directory now" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()

@@ -119,6 +119,19 @@ def test_bad_recipe_or_override_exits_2_and_writes_nothing(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert "error:" in proc.stderr and "recipes" in proc.stderr
     assert not (tmp_path / "x").exists() and not (REPO / "runs").exists()
+    # Values the typed run config refuses before anything is written (before: tracebacks, and a ZeroDivisionError
+    # that left a half-written run dir blocking the corrected command).
+    for override, words in (
+        ("optim.lr=abc", "optim.lr: Input should be a valid number"),
+        ("data.action_frame=bogus", "data.action_frame: Input should be 'joint_abs'"),
+        ("train.checkpoint_every=0", "train.checkpoint_every: Input should be greater than 0"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ablate.cli.main", "train", "testbed/tiny", override, "--out", "y"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert not (tmp_path / "y").exists()
 
 
 def test_a_short_run_learns_something(testbed_root, tmp_path):
