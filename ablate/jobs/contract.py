@@ -11,15 +11,17 @@ Files in a run's work dir:
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from ablate import atomic
 from ablate.canonical import canonical_hash
+from ablate.errors import InputError
 from ablate.layout import LAUNCH_FILE, MANIFEST, RUN_FILE, STATE_FILE, sweep_of_run
 
 
@@ -47,9 +49,22 @@ class Run:
 
     @classmethod
     def load(cls, work_dir: str | Path) -> Run:
-        data = atomic.read_json(Path(work_dir) / RUN_FILE)
+        """The run in `work_dir`; FileNotFoundError without one, InputError (the file, what is wrong) for a
+        truncated, hand-broken or foreign run.json."""
+        path = Path(work_dir) / RUN_FILE
+        try:
+            data = atomic.read_json(path)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise InputError.single(path, "", f"not valid JSON ({e}); restore it from the sweep's manifest") from None
         if data is None:
             raise FileNotFoundError(f"no {RUN_FILE} in {work_dir}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known) if isinstance(data, dict) else []
+        missing = sorted(f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING)
+        missing = [k for k in missing if not isinstance(data, dict) or k not in data]
+        if not isinstance(data, dict) or unknown or missing:
+            what = ", ".join([*(f"unknown key {k!r}" for k in unknown), *(f"missing key {k!r}" for k in missing)])
+            raise InputError.single(path, "", f"not a run file ({what or 'not a mapping'})")
         return cls(**data)
 
 

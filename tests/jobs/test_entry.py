@@ -51,3 +51,15 @@ def test_a_done_run_is_never_executed_again(project, capsys):
     assert result == run_state(project.root / "s", "0.003-s0")["result"]
     assert "is already done; this job does nothing" in capsys.readouterr().out
     assert {p.name: p.stat().st_mtime_ns for p in (work / "checkpoints").iterdir()} == before
+
+
+def test_a_truncated_or_foreign_run_json_is_named_not_a_traceback(project):
+    assert project.cli("run", project.spec(SPEC), "--launcher", "debug", "--out", "s").code == 0
+    path = _work(project.root / "s", "0.001-s0") / "run.json"
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])  # truncated
+    result = project.cli("status", "s")
+    assert result.code == 2 and f"{path}: not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    path.write_text(json.dumps(json.loads(text) | {"learning_rate": 0.1}))
+    result = project.cli("status", "s")
+    assert result.code == 2 and f"{path}: not a run file (unknown key 'learning_rate')" in result.stderr
