@@ -45,9 +45,12 @@ def report(
     from ablate.report.write import write_report
     from ablate.stats import proportions, significance
     from ablate.stats.analysis import Options, analyse
+    from ablate.trials import validate_trials
 
     given = _is_table(trials)
     table = trials if given else read_table(Path(trials))
+    if given:
+        validate_trials(table, "DataFrame")  # a file's rows were checked as it was read
     source = "DataFrame" if given else Path(trials)
     design = make_design(table, baseline, by, source)
     choices = {

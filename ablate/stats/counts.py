@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ablate.errors import InputError, closest
-from ablate.trials import TARGET, is_aggregated
+from ablate.trials import TARGET, check_values, is_aggregated
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
     keys = needed[: len(needed) - (0 if aggregated else 1)]
     for c in keys:
         table[c] = table[c].astype(str)
+    check_values(table, source)  # success 0/1, progress 0..1, 0 ≤ successes ≤ trials: the trial table's own rules
     if aggregated:
-        _check_counts(table, source)
         grouped = table.groupby(keys, sort=False)
         out = grouped[["successes", "trials"]].sum()
         by = [table[k] for k in keys]
@@ -62,12 +62,9 @@ def cells(table: pd.DataFrame, design: Design, source: str = "trial table") -> p
         out["progress"] = (weighted / covered.where(covered > 0)).to_numpy()
         out["progress_trials"] = covered.to_numpy()
         return out.reset_index()
-    bad = ~table["success"].isin([0, 1, True, False])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        value = table["success"].iloc[row]
+    if table["success"].isna().any():
         raise InputError.single(
-            source, f"success (row {row + 1})", f"must be 0 or 1, got {getattr(value, 'item', lambda: value)()!r}"
+            source, "success", f"empty in row {int(table['success'].isna().to_numpy().argmax()) + 1}"
         )
     table["success"] = table["success"].astype(int)
     if "progress" not in table:
@@ -90,18 +87,6 @@ def _near_misses(table: pd.DataFrame, wanted: list[str]) -> str:
         if close and column not in wanted:
             found.append(f"column `{column}` looks like `{close}`")
     return f" ({'; '.join(found)})" if found else ""
-
-
-def _check_counts(table: pd.DataFrame, source: str) -> None:
-    s, n = table["successes"], table["trials"]
-    bad = (n <= 0) | (s < 0) | (s > n) | (s != np.round(s)) | (n != np.round(n))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError.single(
-            source,
-            f"successes/trials (row {row + 1})",
-            f"need 0 ≤ successes ≤ trials, trials ≥ 1, whole numbers; got {s.iloc[row]}/{n.iloc[row]}",
-        )
 
 
 def compared_levels(data: pd.DataFrame, design: Design, source: str = "trial table") -> list[str]:

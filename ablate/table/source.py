@@ -82,6 +82,8 @@ def _read(path: Path, doc: Document, given_by: str) -> pd.DataFrame:
         raise problem(f"{path} does not exist; expected a CSV or parquet file, a folder of parquet parts or a sweep")
     try:
         frame = read_trials(path)
+    except InputError:
+        raise  # a broken trial table: already names the file, column and rows
     except Exception as e:  # pandas/pyarrow raise many types for an unreadable file
         raise problem(f"cannot read {path} as CSV or parquet ({type(e).__name__}: {e})") from None
     if frame.empty:
