@@ -29,6 +29,7 @@ REPORT_DIR = "report"
 TUNE_DIR = "tune"
 TUNE_STORAGE = "optuna.db"
 TUNE_BEST = "best.json"
+DRIVER_LOCK = ".driver.lock"  # held by the one `ablate run` driving the sweep (its pid inside)
 
 # In a run's work dir.
 RUN_FILE = "run.json"

@@ -95,7 +95,8 @@ def run_sweep(
     sweep = _sweep_dir(p, out)
     if p.spec.tune is not None:
         p = _tuned(p, sweep)
-    return launch(p, sweep, settings, tracking_uri, wait, on_progress)
+    with sweep.driving():
+        return launch(p, sweep, settings, tracking_uri, wait, on_progress)
 
 
 def status(sweep_dir: str | Path) -> SweepStatus:

@@ -5,7 +5,11 @@ Its layout (which file and folder is where) is named in `ablate.layout`; this wr
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,7 @@ from ablate import atomic, layout
 from ablate.budget.ledger import Ledger
 from ablate.errors import InputError
 from ablate.jobs.contract import Run
-from ablate.layout import MANIFEST, PREREGISTRATION, RUN_FILE, SPEC, TUNE_DIR
+from ablate.layout import DRIVER_LOCK, MANIFEST, PREREGISTRATION, RUN_FILE, SPEC, TUNE_DIR
 from ablate.spec.hypotheses import content_hash, frozen_content
 from ablate.spec.plan import Plan
 
@@ -21,6 +25,29 @@ from ablate.spec.plan import Plan
 class SweepDir:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
+
+    @contextmanager
+    def driving(self) -> Iterator[None]:
+        """One driver per sweep: a second `ablate run` on a sweep being driven is refused at once (before it
+        writes anything), instead of racing the first one (MLflow's schema migration, runs submitted twice). The
+        lock is the kernel's (flock), so a killed driver never leaves it behind."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / DRIVER_LOCK, "a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                holder = f.read().strip() or "?"
+                raise InputError.single(
+                    self.root,
+                    "",
+                    f"another `ablate run` (pid {holder}) is driving this sweep now; follow it with "
+                    f"`ablate status {self.root}`, or run again when it has ended (it adopts what is running)",
+                ) from None
+            f.truncate(0)
+            f.write(f"{os.getpid()}\n")
+            f.flush()
+            yield
 
     @property
     def manifest_path(self) -> Path:
