@@ -2,7 +2,9 @@
 a requeued job (which submitit re-runs with its *original* pickle) still sees the current state on disk.
 
 Files in a run's work dir:
-- run.json      the Run (written by the driver)
+- run.json      the Run (written by the driver). It holds no absolute path: the work dir is the folder it lies
+                in, and a sweep run's MLflow URI is the sweep manifest's (rewritten by each launch), so a sweep
+                directory can be moved, copied to a cluster or archived and still runs and reports where it is.
 - ledger.json   the budget ledger (planned by the driver, consumed by the job)
 - state.json    what the job says about itself: running/done/failed, stage, step, last metrics, error
 - launch.json   what the driver submitted: launcher, job ids, times
@@ -45,7 +47,10 @@ class Run:
         return Path(self.work_dir)
 
     def save(self) -> None:
-        atomic.write_json(self.path / RUN_FILE, asdict(self))
+        data = asdict(self) | {"work_dir": "."}  # "the folder this file is in"
+        if sweep_of_run(self.path) is not None:
+            data["tracking_uri"] = None  # the manifest's, read at load: a copied sweep must not log into the original
+        atomic.write_json(self.path / RUN_FILE, data)
 
     @classmethod
     def load(cls, work_dir: str | Path) -> Run:
@@ -65,7 +70,16 @@ class Run:
         if not isinstance(data, dict) or unknown or missing:
             what = ", ".join([*(f"unknown key {k!r}" for k in unknown), *(f"missing key {k!r}" for k in missing)])
             raise InputError.single(path, "", f"not a run file ({what or 'not a mapping'})")
+        data["work_dir"] = str(path.parent.resolve())  # where it is now, whatever path it was written at
         return cls(**data)
+
+    def tracking(self) -> str | None:
+        """The MLflow URI the job logs to. A sweep run's is its manifest's, which each launch rewrites: a moved or
+        copied sweep logs into its own store, not the one at the path it was created at."""
+        sweep = sweep_of_run(self.path)
+        if sweep is None:
+            return self.tracking_uri
+        return (atomic.read_json(sweep / MANIFEST) or {}).get("tracking_uri")
 
 
 def read_state(work_dir: str | Path) -> dict[str, Any]:

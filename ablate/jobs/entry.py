@@ -105,7 +105,7 @@ def execute(work_dir: Path) -> dict[str, Any]:
             lock.close()
         raise
     ledger = Ledger.load(work_dir)
-    tracker = JobTracker(run.tracking_uri, run.mlflow_run_id) if rank == 0 else JobTracker(None, None)
+    tracker = JobTracker(run.tracking(), run.mlflow_run_id) if rank == 0 else JobTracker(None, None)
     checkpoints = CheckpointStore(work_dir / CHECKPOINTS_DIR, config.train.keep_checkpoints)
     ctx = JobContext(run, config, ledger, checkpoints, tracker, rank, world)
     if rank == 0:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ablate import atomic
-from ablate.jobs.contract import Run, record_launch
+from ablate.jobs.contract import record_launch
 from ablate.launch.launchers import LauncherSettings, make_executor, submit, submit_report
 from ablate.launch.progress import RUN, START, TICK, OnProgress, emit
 from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, UNKNOWN, RunStatus, run_statuses
@@ -179,8 +179,12 @@ def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str) -> None:
         plan.spec.name,
         {"ablate.spec_hash": plan.spec_hash, "git_commit": commit, "ablate.sweep_dir": str(sweep.root)},
     )
+    # Asked of the store itself, not read from run.json: a sweep moved or copied, or launched with another
+    # --tracking-uri, must log into the store it uses now, under the ids that store knows.
+    registered = mlflow_runs.children(uri, exp_id)
     for run in plan.runs:
-        if Run.load(sweep.run_dir(run.id)).mlflow_run_id:  # registered by an earlier launch
+        if run.id in registered:
+            sweep.set_mlflow_id(run.id, registered[run.id])
             continue
         arm = plan.arm(run.arm)
         tags = {

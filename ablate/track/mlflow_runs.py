@@ -62,9 +62,30 @@ def ensure_parent(uri: str, sweep: str, tags: dict[str, str]) -> tuple[str, str]
     exp_id = exp.experiment_id if exp else with_retry(lambda: c.create_experiment(sweep))
     found = with_retry(lambda: c.search_runs([exp_id], filter_string="tags.`ablate.role` = 'sweep'", max_results=1))
     if found:
-        return exp_id, found[0].info.run_id
+        parent = found[0]
+        for key, value in tags.items():  # e.g. the sweep dir's path, which changes when the sweep is moved
+            if parent.data.tags.get(key) != value:
+                with_retry(lambda key=key, value=value: c.set_tag(parent.info.run_id, key, value))
+        return exp_id, parent.info.run_id
     run = with_retry(lambda: c.create_run(exp_id, run_name=sweep, tags={"ablate.role": "sweep", **tags}))
     return exp_id, run.info.run_id
+
+
+def children(uri: str, exp_id: str) -> dict[str, str]:
+    """ablate run id -> MLflow run id of every run registered in the sweep's experiment, in one paged query."""
+    c = client(uri)
+    out: dict[str, str] = {}
+    token = None
+    while True:
+        page = with_retry(
+            lambda token=token: c.search_runs(
+                [exp_id], filter_string="tags.`ablate.role` = 'run'", max_results=1000, page_token=token
+            )
+        )
+        out |= {r.data.tags["ablate.run_id"]: r.info.run_id for r in page if "ablate.run_id" in r.data.tags}
+        token = page.token
+        if not token:
+            return out
 
 
 def ensure_child(
