@@ -12,9 +12,13 @@ The protocol, as `ablate blind plan | status | lock | unblind` runs it:
    `plan.json`.
 2. The operator runs the trials by alias; the judge fills `outcomes.csv`. Meanwhile `status` shows, by alias only,
    which pairs are already settled on which target (a sequential test valid at any look; ablate/blind/interim.py).
-3. `lock` validates the filled sheet and records its SHA-256 in `lock.json`.
-4. `unblind --key` checks the key against the commitment, the run sheet against the key and the outcome sheet
-   against the lock, then writes the trial table (DESIGN.md) for `ablate report`.
+3. `lock` validates the filled sheet and records, in `lock.json`, its SHA-256, the key commitment and the previous
+   lock's hash, and a lock hash over them (ablate/blind/lock.py). The lock hash is printed: publish it beside the
+   commitment. A re-lock (`--force`) chains the lock it replaces and prints a new hash.
+4. `unblind --key [--commitment C --lock-commitment L]` checks the key against the commitment, the run sheet against
+   the key, the outcome sheet against the lock and the lock chain, and the published hashes given; then writes the
+   trial table (DESIGN.md) for `ablate report`, marked UNVERIFIED (stderr and `unblinded.json`) for each published
+   hash not given.
 
 Choices, and why:
 - All randomness (groups, aliases, trial ids, run order) comes from one seed, so whoever holds it can rebuild the
@@ -29,13 +33,17 @@ Choices, and why:
   alike. Trial ids are random and the judge's sheet is sorted by them, so it shows neither alias nor run order.
 - `trial` is 1-based on the operator's sheet (people count from 1) and 0-based in the trial table, as in the
   closed-loop evaluation. A model given as `NAME@SEED` becomes arm NAME, seed SEED; otherwise seed 0.
-- Exit codes: 2 for bad input (flags, unreadable or malformed files, an incomplete sheet), 1 when an integrity
-  check fails (`CheckFailed`: key ≠ commitment, a sheet changed since it was planned or locked, unblinding an
-  unlocked sheet, re-locking a different sheet without `--force` or after unblinding).
+- Exit codes: 2 for bad input (flags, unreadable or malformed files, an incomplete sheet) and for a published hash
+  that the folder does not match (`--commitment`, `--lock-commitment`: the file and both hashes are named); 1 when
+  a check within the folder fails (`CheckFailed`: key ≠ plan.json's commitment, a sheet changed since it was
+  planned or locked, a lock chain edited or cut, unblinding an unlocked sheet, re-locking a different sheet without
+  `--force` or after unblinding). Either way nothing is written.
 
-This guards against honest mistakes and casual peeking, not against someone who edits `plan.json` and the key
-together: publish the printed commitment and lock hash (lab notebook, pre-registration) and pass the commitment
-to `unblind --commitment` to check against that record.
+The checks within the folder guard against honest mistakes and casual edits, not against whoever can rewrite the
+folder and the key together: every hash in them can be recomputed. Only hashes kept outside can: the commitment
+printed at `plan` and the lock hash printed at `lock`, published (lab notebook, pre-registration) and passed to
+`unblind --commitment --lock-commitment`. A lock hash covers the key commitment too, so a key swapped after the
+lock fails either check.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from math import comb
 from pathlib import Path
 
 from ablate.blind.assign import Trial
-from ablate.blind.plan import PLAN
-from ablate.blind.reveal import read_plan
+from ablate.blind.plan import PLAN, read_plan
 from ablate.blind.sheets import OUTCOME_SHEET, RUN_SHEET, read_outcomes, read_run_sheet
 from ablate.errors import InputError
 from ablate.stats.sequential_boundary import BETTER, WORSE

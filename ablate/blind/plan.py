@@ -6,6 +6,7 @@ get; an existing key is never overwritten (a lost key means a study that can nev
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,27 @@ class Written:
     commitment: str
     groups: dict[str, list[str]]  # group -> aliases (sorted): what may be shown
     n_trials: int
+
+
+def read_plan(folder: Path) -> dict:
+    path = folder / PLAN
+    try:
+        plan = json.loads(path.read_text())
+    except FileNotFoundError as e:
+        raise InputError.single(path, "", "no blind plan here (written by `ablate blind plan`)") from e
+    except ValueError as e:
+        raise InputError.single(path, "", f"not valid JSON ({e})") from e
+    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
+        raise InputError.single(path, "format", f"expected {PLAN_FORMAT!r}")
+    return plan
+
+
+def plan_commitment(folder: Path, plan: dict) -> str:
+    """The key commitment plan.json records (it proves nothing by itself: see `unblind --commitment`)."""
+    value = plan.get("commitment", {}).get("value") if isinstance(plan.get("commitment"), dict) else None
+    if not isinstance(value, str):
+        raise InputError.single(folder / PLAN, "commitment.value", "missing: this plan.json has no key commitment")
+    return value
 
 
 def split_list(text: str, flag: str) -> list[str]:

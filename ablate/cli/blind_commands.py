@@ -76,7 +76,8 @@ def plan(
     typer.echo(f"commitment (SHA-256 of the key): {w.commitment}")
     typer.echo("record the commitment where it cannot be changed later (lab notebook, pre-registration)")
     typer.echo(
-        f"next: fill {w.outcome_sheet.name}, then `ablate blind lock {w.plan.parent}`, then unblind with the key"
+        f"next: fill {w.outcome_sheet.name}, then `ablate blind lock {w.plan.parent}` (publish its lock hash too), "
+        "then `ablate blind unblind` with the key and both published hashes"
     )
 
 
@@ -84,19 +85,27 @@ def plan(
 def lock(
     folder: FolderArg,
     force: Annotated[
-        bool, typer.Option("--force", help="replace a lock on a different sheet (kept in history)")
+        bool, typer.Option("--force", help="replace a lock on a different sheet (chained, kept in history)")
     ] = False,
 ) -> None:
-    """Validate the filled outcome sheet and record its SHA-256: from now on it cannot change unnoticed."""
-    from ablate.blind.reveal import lock as lock_sheet
+    """Validate the filled outcome sheet and lock it; print the lock hash to publish beside the key commitment."""
+    from ablate.blind.lock import lock as lock_sheet
 
     with _checks():
         record, new = lock_sheet(folder, force)
     what = "locked" if new else "already locked (sheet unchanged)"
     typer.echo(f"{what}: {folder / record['sheet']}, {record['trials']} trials, at {record['locked_at']}")
-    typer.echo(f"sha256 {record['sha256']}")
-    if record["history"]:
-        typer.echo(f"replaces {len(record['history'])} earlier lock(s), kept in {folder / 'lock.json'}")
+    typer.echo(f"sheet sha256 {record['sha256']}")
+    typer.echo(f"lock hash: {record['lock']}")
+    if new and record["history"]:
+        chained = f"; this lock chains {record['previous']}" if record["previous"] else ""
+        typer.echo(
+            f"replaces {len(record['history'])} earlier lock(s), kept in {folder / 'lock.json'}{chained}: a lock "
+            "hash published before no longer matches; publish this one and say why the sheet changed"
+        )
+    typer.echo("publish the lock hash now, beside the key commitment (lab notebook, pre-registration); then")
+    check = f"--commitment PUBLISHED_COMMITMENT --lock-commitment {record['lock']}"
+    typer.echo(f"  ablate blind unblind {folder} --key KEY {check}")
 
 
 @blind.command("unblind")
@@ -106,20 +115,34 @@ def unblind(
     out: Annotated[
         Path | None, typer.Option(help="trial table, .parquet or .csv (default: FOLDER/trials.parquet)")
     ] = None,
-    commitment: Annotated[str | None, typer.Option(help="the commitment as recorded at planning, to check too")] = None,
+    commitment: Annotated[
+        str | None, typer.Option(help="the key commitment published at `plan`; without it the result is UNVERIFIED")
+    ] = None,
+    lock_commitment: Annotated[
+        str | None, typer.Option(help="the lock hash published at `lock`; without it the result is UNVERIFIED")
+    ] = None,
 ) -> None:
-    """Check the key against the commitment and the sheet against its lock, then reveal: write the trial table."""
+    """Check the key and the locked sheet against their seals and the published hashes, then write the trial table."""
     from ablate.blind.reveal import unblind as reveal
 
     with _checks():
-        table, written = reveal(folder, key, out, commitment)
+        result = reveal(folder, key, out, commitment, lock_commitment)
+    table = result.table
     summary = table.groupby(["arm", "seed", "embodiment", "task"]).agg(
         successes=("success", "sum"), trials=("success", "count"), progress=("progress", "mean")
     )
-    typer.echo("key matches the commitment; run sheet and outcome sheet match their seals")
+    if result.unverified:
+        typer.echo(f"WARNING: {result.unverified}", err=True)
+        typer.echo("key matches plan.json's commitment; run sheet and outcome sheet match their seals in the folder")
+    else:
+        typer.echo("verified: the key matches the published commitment, the outcome sheet the published lock hash")
+    relocked = f", after {result.relocks} re-lock(s)" if result.relocks else ""
+    typer.echo(f"key commitment {result.commitment}; lock hash {result.lock}{relocked}")
     typer.echo(summary.to_string(float_format=lambda x: f"{x:.2f}"))
-    typer.echo(f"trial table: {', '.join(map(str, written))} ({len(table)} rows)")
-    typer.echo(f"next: ablate report {written[0]} --baseline MODEL --out REPORT_FOLDER")
+    typer.echo(f"trial table: {', '.join(map(str, result.written))} ({len(table)} rows)")
+    if result.unverified:
+        typer.echo(f"UNVERIFIED (see the warning above and {folder / 'unblinded.json'})")
+    typer.echo(f"next: ablate report {result.written[0]} --baseline MODEL --out REPORT_FOLDER")
 
 
 @blind.command("status")

@@ -236,8 +236,8 @@ def test_unblinding_an_unlocked_sheet_or_against_another_commitment_is_refused(s
     assert unlocked.code == 1 and "never locked" in unlocked.stderr
     assert run_cli("blind", "lock", study).code == 0
     other = run_cli("blind", "unblind", study, "--key", key, "--commitment", "ab" * 32)
-    assert other.code == 1 and "not the commitment you gave" in other.stderr
-    assert not (study / "trials.parquet").exists()
+    assert other.code == 2 and "not the commitment you gave" in other.stderr  # a published hash: input, exit 2
+    assert not (study / "trials.parquet").exists() and not (study / "unblinded.json").exists()
 
 
 def test_a_run_sheet_changed_after_planning_is_refused(locked, tmp_path):
