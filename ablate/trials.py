@@ -61,6 +61,17 @@ def has_trials(sweep_root: Path) -> bool:
     return any((Path(sweep_root) / layout.TRIALS_DIR).glob("*.parquet"))
 
 
+def missing_runs(path: str | Path) -> list[dict]:
+    """The runs a sweep's manifest plans that have written no trials (never run, failed, killed, or still running),
+    each as the manifest lists it (`id, name, arm, seed`); empty for a table that is not a sweep directory. A report
+    on the others is a report on part of the sweep: its paired seeds lose their partners."""
+    path = Path(path)
+    manifest = atomic.read_json(path / layout.MANIFEST) if path.is_dir() else None
+    if manifest is None:
+        return []
+    return [r for r in manifest["runs"] if not layout.trial_part(path, r["id"]).is_file()]
+
+
 def read_trials(path: str | Path) -> pd.DataFrame:
     """A trial table from a parquet/CSV file, a folder of parquet parts, or a sweep directory. From a sweep
     directory, only the rows of the runs its manifest plans: the folder keeps the parts of runs that an earlier

@@ -32,6 +32,7 @@ def report(
     seed: int = 0,
     title: str | None = None,
     preregistration: str | Path | None = None,
+    partial: bool = False,
 ) -> ReportResult:
     """Rates, transfer deltas, negative-transfer and pooled tests of every arm against `baseline`, written to `out`.
 
@@ -40,7 +41,10 @@ def report(
     FACTOR=LEVEL (e.g. `mixture=target_only`; the other factors are then held fixed). `by`: columns grouping the
     targets for pooled tests. A sweep directory's pre-registered hypotheses (or those in `preregistration`) are
     tested as declared, the rest marked exploratory. The options are `ablate report`'s flags; bad input raises
-    `InputError`. A file that cannot be written is named in `ReportResult.failed` (the others are written)."""
+    `InputError`. A file that cannot be written is named in `ReportResult.failed` (the others are written). A sweep
+    directory whose planned runs have not all written trials is refused (`InputError`) unless `partial`: then every
+    file names the missing runs and what that does to the pairing (`ablate/report/incomplete.py`)."""
+    from ablate.report.incomplete import incompleteness
     from ablate.report.sweep import add_confirmatory
     from ablate.report.write import write_report
     from ablate.stats import proportions, significance
@@ -52,6 +56,15 @@ def report(
     if given:
         validate_trials(table, "DataFrame")  # a file's rows were checked as it was read
     source = "DataFrame" if given else Path(trials)
+    gap = None if given else incompleteness(source)
+    if gap is not None and not partial:
+        raise InputError.single(
+            source,
+            "",
+            f"the sweep is incomplete: {gap.summary()}. A report on the others loses their paired seeds; relaunch "
+            "them (`ablate run` on the spec adopts what is done), or pass --partial to report on the runs that "
+            "finished, with every page naming the missing ones",
+        )
     design = make_design(table, baseline, by, source)
     choices = {
         "--rate-ci": (rate_ci, tuple(proportions.RATE_METHODS)),
@@ -89,6 +102,8 @@ def report(
 
         result["pairs"] = all_pairs(cells(table, design, str(source)), design, options)
         result["verdicts"] += pairs_lines(result["pairs"])
+    if gap is not None:
+        result["incomplete"] = gap.to_json()
     name = "trial table" if given else source.name
     written = write_report(result, Path(out), title or f"ablate report: {name}")
     return ReportResult(Path(out), tuple(written.paths), result, tuple(written.warnings), dict(written.failed))

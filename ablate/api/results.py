@@ -67,7 +67,7 @@ class SweepResult:
     success per arm and target over all seeds (descriptive; `ablate.evaluate.trial_table.success_by_arm`), None
     when no trial was recorded. `analysis`: the report's analysis (`ablate.stats.analysis.analyse`'s result, with
     the confirmatory tests of pre-registered hypotheses), None when no report was written — the spec asks for
-    none, no trial was recorded, or a run failed."""
+    none, no trial was recorded, or a planned run has no trials (`report_withheld` says which)."""
 
     plan: Plan
     sweep_dir: Path
@@ -78,6 +78,7 @@ class SweepResult:
     success: pd.DataFrame | None = field(default=None, repr=False)
     report_dir: Path | None = None
     analysis: dict[str, Any] | None = field(default=None, repr=False)
+    report_withheld: str | None = None  # why the spec's report was not written: planned runs without trials
 
     @property
     def manifest(self) -> Path:

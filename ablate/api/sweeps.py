@@ -119,7 +119,6 @@ def launch(
 ) -> SweepResult:
     """Launch and follow a plan's runs, then collect its trials and report (shared by `run_sweep` and `tune`)."""
     from ablate.launch.driver import launch_sweep
-    from ablate.launch.status import FAILED
 
     uri = tracking_uri_for(sweep.root, tracking_uri)
     statuses = launch_sweep(p, sweep, settings, uri, on_progress, wait=wait)
@@ -130,14 +129,13 @@ def launch(
     if table is None or table.empty:
         return SweepResult(p, sweep.root, tuple(statuses), uri)
     success = success_by_arm(table, [f for f in p.spec.factors if f in table.columns])
-    analysis = report_dir = None
-    if not any(s.state == FAILED for s in statuses):
-        from ablate.report.sweep import sweep_report
+    from ablate.report.sweep import sweep_report, wants_report, withheld
 
-        analysis = sweep_report(p.spec, sweep.root, table)
-        report_dir = sweep.root / REPORT_DIR if analysis is not None else None
+    reason = withheld(sweep.root) if wants_report(p.spec) else None
+    analysis = sweep_report(p.spec, sweep.root, table) if reason is None else None
+    report_dir = sweep.root / REPORT_DIR if analysis is not None else None
     return SweepResult(
-        p, sweep.root, tuple(statuses), uri, sweep.root / TRIALS_DIR, len(table), success, report_dir, analysis
+        p, sweep.root, tuple(statuses), uri, sweep.root / TRIALS_DIR, len(table), success, report_dir, analysis, reason
     )
 
 

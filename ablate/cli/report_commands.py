@@ -50,6 +50,14 @@ def report(
         Path | None,
         typer.Option(help="a sweep's preregistration.json (default: the one in TRIALS when it is a sweep dir)"),
     ] = None,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="report on a sweep whose planned runs have not all written trials (refused otherwise); every file "
+            "names the missing runs",
+        ),
+    ] = False,
 ) -> None:
     """Rates, transfer deltas, negative-transfer and pooled tests of every arm against a baseline."""
     from ablate import api
@@ -99,6 +107,7 @@ def report(
         seed=seed,
         title=title,
         preregistration=preregistration,
+        partial=partial,
     )
     _echo(result, time.perf_counter() - start)
     if result.failed:
@@ -123,6 +132,8 @@ def _sequential(table, design, max_trials: int | None, alpha: float, family, out
 
 def _echo(result, seconds: float) -> None:
     analysis = result.analysis
+    if analysis.get("incomplete"):
+        typer.echo(f"warning: {analysis['incomplete']['note']}", err=True)
     if analysis.get("confirmatory"):
         typer.echo("confirmatory (pre-registered):")
         for line in analysis["confirmatory"]["verdicts"]:

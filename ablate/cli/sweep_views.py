@@ -103,6 +103,8 @@ def print_result(console: Console, result: SweepResult) -> None:
         for line in result.verdicts:
             console.print(f"  - {line}", highlight=False, markup=False)  # labels hold [factor=level]
         lines.append(f"report:    {result.report_html} (also report.md, tables.tex, results.json)")
+    elif result.report_withheld:
+        console.print(result.report_withheld, highlight=False, markup=False, soft_wrap=True)
     console.print("\n".join(lines), soft_wrap=True)  # paths whole, to copy from a terminal or a log
     console.print(f"next: ablate status {result.sweep_dir}   ·   ablate audit {result.sweep_dir}", soft_wrap=True)
 

@@ -51,6 +51,11 @@ def sections(result: dict) -> list[Section]:
     if rows:
         note = "Targets, seeds and comparisons that are in the table but in none of the tests above, and why."
         out.append(Section("Left out", head, rows, note))
+    if result.get("incomplete"):  # a table copied out of a part-report must still say it is one
+        gap = result["incomplete"]
+        missing = len(gap["missing"])
+        mark = f"INCOMPLETE SWEEP: {missing} of {gap['planned']} planned runs have no trials, their seeds unpaired."
+        out = [Section(s.heading, s.head, s.rows, f"{mark} {s.note}".strip()) for s in out]
     return out
 
 

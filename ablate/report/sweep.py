@@ -1,6 +1,7 @@
 """A sweep's own report: its spec's `report:` block and pre-registered hypotheses applied to the trial table of
 the runs its manifest plans, written to `<sweep>/report/`. Called at the end of `ablate run` (local) and by the
-report job that a Slurm launch submits after the run array (`afterany` dependency)."""
+report job that a Slurm launch submits after the run array (`afterany` dependency). A sweep with runs missing from
+its trial table gets no report here (`ablate/report/incomplete.py`): it is withheld, and the reason said."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from ablate import atomic
 from ablate.errors import InputError
 from ablate.layout import PREREGISTRATION, REPORT_DIR, SPEC, TRIALS_DIR
+from ablate.report.incomplete import incompleteness
 from ablate.trials import has_trials, read_trials
 
 if TYPE_CHECKING:
@@ -20,10 +22,27 @@ def wants_report(spec: SweepSpec) -> bool:
     return spec.report is not None or spec.hypotheses is not None
 
 
+class IncompleteSweep(RuntimeError):
+    """The report job's refusal: it ends FAILED, its log naming the runs missing."""
+
+
+def withheld(root: Path) -> str | None:
+    """Why the sweep's report is not written (runs missing from the trial table, and how to go on), or None."""
+    gap = incompleteness(root)
+    if gap is None:
+        return None
+    return (
+        f"report withheld: {gap.summary()}, and a report on the others would lose their paired seeds; relaunch them "
+        f"(`ablate run` on the spec adopts what is done), or write one on purpose with `ablate report {root} "
+        "--partial --baseline … --out …`, which names the missing runs on every page"
+    )
+
+
 def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
-    """The report's result dict (None when the spec asks for none or no trial has been recorded). Without a
-    `report:` block, the exploratory part compares against the first hypothesis's baseline."""
-    if not wants_report(spec):
+    """The report's result dict (None when the spec asks for none, no trial has been recorded, or a planned run
+    has none: `withheld`). Without a `report:` block, the exploratory part compares against the first hypothesis's
+    baseline."""
+    if not wants_report(spec) or withheld(root) is not None:
         return None
     if table is None:
         if not has_trials(root):
@@ -85,6 +104,10 @@ class ReportJob:
 
         root = Path(sweep_root)
         spec = validate_spec(load_yaml(root / SPEC))
+        reason = withheld(root)
+        if reason is not None and has_trials(root):
+            print(reason, flush=True)
+            raise IncompleteSweep(reason)  # FAILED in sacct, the reason in the job's log: never a silent part-report
         result = sweep_report(spec, root)
         if result is None:
             print("no trials recorded: no report", flush=True)  # the job's log says why there is no report

@@ -98,6 +98,8 @@ def _verdict_blocks(result: dict) -> list[tuple[str, list[str], str]]:
 
 def _markdown(result: dict, title: str, sections: list[Section]) -> str:
     parts = [f"# {title}", "", f"Source: `{result['source']}`", ""]
+    if result.get("incomplete"):
+        parts += [f"> **{result['incomplete']['note']}**", ""]
     for heading, verdicts, note in _verdict_blocks(result):
         parts += [f"## {heading}", ""] + ([note, ""] if note else []) + [f"- {v}" for v in verdicts] + [""]
     parts += ["## Methods", ""]
@@ -130,7 +132,8 @@ def _latex(sections: list[Section]) -> str:
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:0.5em 0 1.5em}th,td{border-bottom:1px solid #ddd;
 padding:3px 8px;text-align:left}th{background:#f4f4f4}figure{margin:1em 0}figure svg{max-width:100%;height:auto}
-li{margin:0.2em 0}details{margin:0.5em 0}.note{font-size:12px;color:#444;margin:0.3em 0}"""
+li{margin:0.2em 0}details{margin:0.5em 0}.note{font-size:12px;color:#444;margin:0.3em 0}
+.incomplete{background:#fdecea;border:1px solid #c62828;padding:0.6em}"""
 
 
 def _figure(name: str, draw, result: dict, warnings: list[str]) -> str:
@@ -150,6 +153,8 @@ def _html(result: dict, title: str, sections: list[Section], warnings: list[str]
         f"<h1>{e(title)}</h1>",
         f"<p>Source: <code>{e(result['source'])}</code></p>",
     ]
+    if result.get("incomplete"):
+        parts.append(f"<p class='incomplete'><b>{e(result['incomplete']['note'])}</b></p>")
     for heading, verdicts, note in _verdict_blocks(result):
         parts += [f"<h2>{e(heading)}</h2>"] + ([f"<p>{e(note)}</p>"] if note else []) + ["<ul>"]
         parts += [f"<li>{e(v)}</li>" for v in verdicts] + ["</ul>"]

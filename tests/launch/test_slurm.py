@@ -106,6 +106,52 @@ def test_the_report_job_runs_after_the_whole_array(slurm, project):
     assert "no trials recorded" in log  # the MLP job evaluates no trials: the report job says so and succeeds
 
 
+EVALUATED = """
+name: part
+recipe: testbed/tiny
+seeds: [0, 1]
+factors:
+  mixture:
+    target_only: {{data.mixture: {{Panda: 1.0}}}}
+    pooled: {{data.mixture: {{Panda: 1.0, UR5e: 1.0}}}}
+overrides: {{data.root: {root}, data.testbed: null, train.batch_size: 8}}
+budget: {{unit: samples, per_run: 80}}
+evaluate: {{env: testbed, targets: [{{robot: Panda, task: lift}}], trials: 2}}
+launcher: {{kind: slurm, profile: local-cluster}}
+report: {{baseline: mixture=target_only}}
+"""
+
+
+def test_the_report_job_of_a_sweep_with_a_cancelled_run_is_withheld_until_the_run_is_relaunched(
+    slurm, project, testbed_root
+):
+    spec = project.spec(EVALUATED.format(root=testbed_root))
+    sweep = project.root / "sweeps" / "part"
+    assert project.cli("run", spec).code == 0
+    rows = statuses(project, sweep)
+    subprocess.run(["scancel", rows["pooled-s1"]["job_id"]], check=True)  # one task of the array, at once
+    first = json.loads((sweep / "report_job.json").read_text())["job_id"]
+    _wait_for_sacct([first], "FAILED", timeout=300)  # it ran (afterany) and refused
+    log = (sweep / "submitit" / first / f"{first}_0_log.out").read_text()
+    assert "report withheld: 1 of 4 planned runs have no trials (pooled-s1)" in log
+    assert not (sweep / "report").exists()
+
+    refused = project.cli("report", sweep, "--baseline", "mixture=target_only", "--out", project.root / "r")
+    assert refused.code == 2 and "the sweep is incomplete" in refused.stderr, refused.stderr
+    partial = project.cli(
+        "report", sweep, "--baseline", "mixture=target_only", "--out", project.root / "r", "--partial"
+    )
+    assert partial.code == 0, partial.stderr
+    assert "INCOMPLETE SWEEP: 1 of 4 planned runs" in (project.root / "r" / "report.md").read_text()
+
+    assert project.cli("run", spec).code == 0  # relaunches the cancelled run, and a new report job after it
+    second = json.loads((sweep / "report_job.json").read_text())["job_id"]
+    assert second != first
+    _wait_for_sacct([second], "COMPLETED", timeout=300)
+    assert "INCOMPLETE" not in (sweep / "report" / "report.md").read_text()
+    assert json.loads((sweep / "report" / "results.json").read_text())["comparisons"]
+
+
 def _sacct_times(job_id: str) -> tuple[str, str]:
     out = subprocess.run(["sacct", "-n", "-P", "-X", "-o", "Start,End", "-j", job_id], capture_output=True, text=True)
     start, end = out.stdout.strip().splitlines()[0].split("|")
