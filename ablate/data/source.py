@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ablate.data.description import DatasetDescription
+from ablate.data.checks import check_dataset
 from ablate.data.embodiments import Embodiment, embodiment
 from ablate.data.frames import Frame, to_labels
 from ablate.data.normalize import Stats, StatsCache
@@ -49,7 +49,9 @@ class EmbodimentSource:
         self.cfg = cfg
         root = Path(cfg.root)
         self.name = root.name
-        self.description = DatasetDescription.load(root)
+        # Its files checked first: a fault is named (file, column, episode) rather than met as a traceback from
+        # inside Hugging Face `datasets`, in a job that reaches data no plan has checked.
+        self.description = check_dataset(root, rows=True)
         try:
             self.embodiment: Embodiment = embodiment(self.description.embodiment)
         except KeyError as e:

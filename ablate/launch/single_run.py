@@ -86,6 +86,7 @@ def run_single(
     if state.get("status") == "done":
         say(f"{work} is already done; nothing to train")
         return SingleRunResult(work, name, dirs, "already done", dict(state.get("result") or {}), config)
+    _check_datasets(config, where)  # a broken dataset is exit 2 before the run directory is written
     status: Status = "resumed" if existing.is_file() else "trained"
     if existing.is_file():
         say(f"resuming {name} in {work}")
@@ -153,6 +154,25 @@ def _plan_budget(config: dict[str, Any], where: Path) -> tuple[BudgetSpec, list[
         return budget, plan_stages(typed, budget)
     except (BudgetError, ValueError) as e:
         raise InputError.single(where, "train.budget", str(e)) from e
+
+
+def _check_datasets(config: dict[str, Any], where: Path) -> None:
+    """A `vla` run's datasets present (its data.root here, each mixture key a dataset) and their files sound, every
+    row read (the run reads them all anyway): else InputError, at the recipe's key or at the dataset's file."""
+    from ablate.config import VlaConfig
+    from ablate.spec.run_checks import dataset_file_problems, mixture_problems
+
+    typed = RunConfig.of(config)
+    if not isinstance(typed, VlaConfig):
+        return
+    root = Path(typed.data.root)
+    if typed.data.testbed is None and not root.is_dir():
+        message = f"no folder {root.resolve()} (a relative data.root is taken from the current folder)"
+        raise InputError.single(where, "data.root", message)
+    problems = [Problem(str(where), path, message) for path, message in mixture_problems(typed)]
+    problems = problems or dataset_file_problems(typed, rows=True)
+    if problems:
+        raise InputError(problems)
 
 
 def _write_run(work: Path, seed: int, config: dict[str, Any], budget: BudgetSpec, stages: list[StageBudget]) -> None:

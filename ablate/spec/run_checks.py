@@ -1,6 +1,8 @@
 """Plan-time checks of an arm's resolved recipe as a run config (`ablate.config`): every key known, every value
-of the right type and range, and the datasets a mixture names present — so a typo is exit 2 from `ablate plan`
-with the spec line that caused it, not a failed job minutes later."""
+of the right type and range, the datasets a mixture names present, and the files of every dataset the run reads
+sound (`ablate.data.checks`: its metadata, its Parquet files, no NaN in a small one) — so a typo or a broken
+dataset is exit 2 from `ablate plan` with the spec line or the file that caused it, not a failed job minutes
+later."""
 
 from __future__ import annotations
 
@@ -37,11 +39,34 @@ def checked_run_config(
         memo = checked if checked is not None else {}
         key = _dataset_key(config)
         if key not in memo:
-            memo[key] = _datasets(typed)
+            memo[key] = mixture_problems(typed)
         problems = [_at(overrides, path, f"arm {arm}: {message}", recipe, doc) for path, message in memo[key]]
         if problems:
             raise InputError(problems)
+        if ("files", key) not in memo:
+            memo["files", key] = dataset_file_problems(typed)
+        if memo["files", key]:
+            raise InputError(memo["files", key])  # at the dataset's files: every arm reading them shares them
     return typed
+
+
+def dataset_file_problems(config: VlaConfig, rows: bool | None = None) -> list[Problem]:
+    """Problems with the files of each dataset the run trains or evaluates on that is on this machine (a missing
+    one is `mixture_problems`' to report; a testbed one not generated yet is generated sound). `rows`: read every row
+    of their data (default: only for a dataset small enough, `rows_at_plan`)."""
+    from ablate.data.checks import check_dataset, rows_at_plan
+    from ablate.data.datasets import all_dataset_keys, dataset_path
+
+    problems: list[Problem] = []
+    for key in all_dataset_keys(config):
+        path = dataset_path(config.data, key)
+        if not path.is_dir():
+            continue
+        try:
+            check_dataset(path, rows=rows_at_plan(path) if rows is None else rows)
+        except InputError as e:
+            problems += [p for p in e.problems if p not in problems]
+    return problems
 
 
 def _dataset_key(config: dict[str, Any]) -> str:
@@ -57,7 +82,7 @@ def _at(overrides: list[Override], path: str, message: str, recipe: str, doc: Do
     return doc.problem("recipe", f"{message} (set in recipe '{recipe}')")
 
 
-def _datasets(config: VlaConfig) -> list[tuple[str, str]]:
+def mixture_problems(config: VlaConfig) -> list[tuple[str, str]]:
     """(key path, problem) for each mixture key that names no dataset under `data.root`. Testbed runs generate
     their datasets, so there a key must name a testbed robot. A root absent from this machine is not checked
     (`unchecked_root` says so)."""

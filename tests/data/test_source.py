@@ -10,6 +10,7 @@ from ablate.data.description import DatasetDescription
 from ablate.data.frames import Frame, to_targets
 from ablate.data.normalize import StatsCache
 from ablate.data.source import DatasetError, EmbodimentSource, SourceConfig
+from ablate.errors import InputError
 
 
 def source(root, frame="eef_rel", **kw) -> EmbodimentSource:
@@ -129,12 +130,20 @@ def test_missing_features_and_unknown_embodiments_are_named(testbed_root, tmp_pa
     root = tmp_path / "Panda_lift"
     shutil.copytree(testbed_root / "Panda_lift", root)
     description = DatasetDescription.load(root)
+    # The keys every run reads, and the embodiment, are checked with the dataset's files (`ablate.data.checks`).
     description.model_copy(update={"joint_state": "observation.qpos"}).save(root)
-    with pytest.raises(DatasetError, match=r"Panda_lift: no feature 'observation\.qpos' \(it has "):
+    with pytest.raises(
+        InputError, match=r"ablate\.json: joint_state: 'observation\.qpos' is not a feature of the data"
+    ):
         source(root, "joint_abs", split="all")
     description.model_copy(update={"embodiment": "Pandaa"}).save(root)
-    with pytest.raises(DatasetError, match=r"Panda_lift: unknown embodiment 'Pandaa' \(did you mean 'Panda'\?\)"):
+    with pytest.raises(
+        InputError, match=r"ablate\.json: embodiment: unknown embodiment 'Pandaa' \(did you mean 'Panda'\?\)"
+    ):
         source(root, "joint_abs", split="all")
+    description.model_copy(update={"eef_pose": "observation.pose"}).save(root)  # read for EEF frames only
+    with pytest.raises(DatasetError, match=r"Panda_lift: no feature 'observation\.pose' \(it has "):
+        source(root, "eef_rel", split="all")
 
 
 def test_joint_only_reading_ignores_recorded_poses_and_matches_them_by_kinematics(testbed_root):
