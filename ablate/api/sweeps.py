@@ -88,13 +88,14 @@ def run_sweep(
     on Slurm, follow the runs until they end (otherwise return once submitted). Progress goes to `on_progress` as
     `Progress` events; None is silent. A failed run does not raise: see `SweepResult.ok` and `.failed`. A spec with
     a `tune:` block runs its tuned arms (see `tune`). Bad input raises `InputError` before anything is launched."""
-    from ablate.launch.launchers import launcher_settings
+    from ablate.launch.launchers import check_scheduler, launcher_settings
 
     p = _as_plan(spec, recipes)
     settings = launcher_settings(p, launcher, parallel)
     sweep = _sweep_dir(p, out)
     if p.spec.tune is not None:
         p = _tuned(p, sweep)
+    check_scheduler(settings)
     with sweep.driving():
         return launch(p, sweep, settings, tracking_uri, wait, on_progress)
 

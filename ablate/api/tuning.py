@@ -31,12 +31,13 @@ def tune(
     seeds — then, with `final`, run every arm's best config on all seeds with the spec's budget and report it as
     `run_sweep` does (`TuneResult.final`). Resumes a killed tuning (finished trials are kept). The other arguments
     are `run_sweep`'s. Bad input (no `tune:` block, an edited pre-registered spec) raises `InputError`."""
-    from ablate.launch.launchers import launcher_settings
+    from ablate.launch.launchers import check_scheduler, launcher_settings
     from ablate.tune.driver import final_plan
     from ablate.tune.loop import tune_arms
 
     p = _as_plan(spec, recipes)
     settings = launcher_settings(p, launcher, parallel)
+    check_scheduler(settings)
     sweep = _sweep_dir(p, out)
     uri = tracking_uri_for(sweep.root, tracking_uri)
     tuning = tune_arms(p, sweep, settings, uri, trials, on_progress)

@@ -4,6 +4,9 @@ in its work dir, so nothing here has to survive the driver."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,33 @@ def launcher_settings(plan, kind: str | None = None, parallel: int | None = None
     if parallel:
         profile = profile.model_copy(update={"array_parallelism": parallel})
     return LauncherSettings(kind, parallel=profile.array_parallelism, profile=profile, profile_path=path)
+
+
+def check_scheduler(settings: LauncherSettings) -> None:
+    """Before a Slurm launch writes anything (sweep dir, MLflow store, submitit folder): Slurm's commands are here
+    and its controller answers. Otherwise an InputError says so and nothing is written or submitted — before, a
+    controller that was down left a sweep dir and an MLflow store behind a submission traceback."""
+    if settings.kind != "slurm":
+        return
+    conf = os.environ.get("SLURM_CONF", "slurm.conf")
+    if shutil.which("sbatch") is None or shutil.which("scontrol") is None:
+        raise InputError.single(
+            "--launcher", "", "slurm: Slurm's commands (sbatch, scontrol) are not on PATH here; nothing was written"
+        )
+    try:
+        ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=60, check=False)
+        said = (ping.stdout + ping.stderr).strip().splitlines()
+        up = ping.returncode == 0 and " is UP" in ping.stdout
+    except subprocess.TimeoutExpired:
+        said, up = ["no answer in 60 s"], False
+    if not up:
+        raise InputError.single(
+            conf,
+            "",
+            f"the Slurm controller does not answer (`scontrol ping`: {said[0] if said else 'no output'}); nothing was "
+            "written or submitted. Run again when `scontrol ping` says UP; `ablate status` follows runs already "
+            "submitted",
+        )
 
 
 def make_executor(settings: LauncherSettings, folder: Path, job_name: str):

@@ -48,13 +48,39 @@ def test_an_unreachable_scheduler_leaves_running_runs_unknown_and_unlaunched(pro
     )
     assert rows["0.003-s0"]["state"] == "done"
 
-    before = launches(sweep)
+    before, files = launches(sweep), _snapshot(sweep)
     again = project.cli("run", spec, "--out", "s", env=env)  # the spec's launcher: Slurm
-    assert (
-        "1 done, 0 running or pending (adopted), 1 unknown (the scheduler could not be asked: not relaunched), 0 to "
-        "launch on slurm" in " ".join(again.stdout.split())
-    ), again.stdout + again.stderr
-    assert launches(sweep) == before  # nothing submitted
+    assert again.code == 2, again.stdout + again.stderr
+    assert f"{conf}: the Slurm controller does not answer (`scontrol ping`: Slurmctld(primary)" in again.stderr
+    assert "nothing was written or submitted" in again.stderr and "Traceback" not in again.stderr
+    assert launches(sweep) == before and _snapshot(sweep) == files  # nothing submitted, nothing rewritten
+
+
+@pytest.mark.skipif(shutil.which("scontrol") is None, reason="needs Slurm's client commands (.ci/setup-env --system)")
+@pytest.mark.parametrize("command", ["run", "tune"])
+def test_a_slurm_launch_with_the_controller_down_writes_nothing(project, tmp_path, command):
+    conf = tmp_path / "slurm.conf"
+    conf.write_text(UNREACHABLE)
+    spec = project.spec(SPEC + TUNE if command == "tune" else SPEC)
+    done = project.cli(command, spec, env={"SLURM_CONF": str(conf)})
+    assert done.code == 2, done.stdout + done.stderr
+    assert "the Slurm controller does not answer" in done.stderr and "Traceback" not in done.stderr
+    assert not (project.root / "sweeps").exists()  # no sweep dir, no MLflow store, no submitit folder
+
+
+TUNE = """tune:
+  space:
+    optim.weight_decay: {low: 0.0001, high: 0.1, log: true}
+  trials: 1
+  budget: {unit: samples, per_run: 160}
+  seeds: [100]
+  metric: val_loss
+  direction: minimize
+"""
+
+
+def _snapshot(folder) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
 def statuses_with(project, sweep, env) -> dict[str, dict]:
