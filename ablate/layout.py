@@ -37,6 +37,7 @@ LEDGER_FILE = "ledger.json"
 STATE_FILE = "state.json"
 LAUNCH_FILE = "launch.json"
 CHECKPOINTS_DIR = "checkpoints"
+RUN_LOCK = ".lock"  # flock held by the one job training the run (ablate/jobs/run_lock.py)
 RUN_TRIALS = "trials.parquet"
 
 

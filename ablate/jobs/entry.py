@@ -9,7 +9,6 @@ resumes from its latest checkpoint.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 import traceback
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from ablate.budget.ledger import Ledger
 from ablate.config import RunConfig
+from ablate.jobs import run_lock
 from ablate.jobs.checkpoints import CheckpointStore
 from ablate.jobs.contract import Run, UnplannedRun, check_planned, host_info, read_state, update_state
 from ablate.jobs.registry import load_job
@@ -29,10 +29,6 @@ from ablate.layout import CHECKPOINTS_DIR
 from ablate.track.mlflow_runs import JobTracker
 
 ERROR_TAIL_LINES = 25
-
-
-class DuplicateRun(RuntimeError):
-    pass
 
 
 @dataclass
@@ -88,7 +84,7 @@ class RunJob(submitit.helpers.Checkpointable):
 def execute(work_dir: Path) -> dict[str, Any]:
     run = Run.load(work_dir)
     rank, world = _distributed_setup()
-    lock = _take_lock(work_dir) if rank == 0 else None
+    lock = run_lock.take(work_dir) if rank == 0 else None
     state = read_state(work_dir)
     if state.get("status") == "done":  # a duplicate or late submission: a done run is never executed again
         if lock is not None:
@@ -139,16 +135,6 @@ def execute(work_dir: Path) -> dict[str, Any]:
         update_state(work_dir, status="done", result=result, finished=time.time())
         tracker.finish("FINISHED")
     return result
-
-
-def _take_lock(work_dir: Path):
-    f = open(work_dir / ".lock", "w")  # noqa: SIM115 - held for the whole job
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        raise DuplicateRun(f"another job is already running {work_dir.name}; this one does nothing") from None
-    return f
 
 
 def _distributed_setup() -> tuple[int, int]:

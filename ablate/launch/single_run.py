@@ -93,7 +93,8 @@ def run_single(
     else:
         _write_run(work, seed, config, budget, stages)
         say(f"training {name} in {work}: " + ", ".join(f"{s.stage} {s.planned:g} {s.unit}" for s in stages))
-    from ablate.jobs.entry import DuplicateRun, execute
+    from ablate.jobs.entry import execute
+    from ablate.jobs.run_lock import DuplicateRun
 
     try:
         result = execute(work)

@@ -3,7 +3,8 @@
 A job that raised is FAILED (the job writes it); a job that died without a word (SIGKILL, scancel, OOM) is
 FAILED too, because its scheduler entry is gone while its state still says running. When the scheduler cannot be
 asked (controller down, `squeue` failing), a run that is not done is UNKNOWN, never FAILED: it may well be running,
-and relaunching it would run it twice. Torch-free.
+and relaunching it would run it twice. A run whose lock a process on this machine holds is RUNNING whatever its
+launcher says: that is a job training it (e.g. a local task whose submitit controller was killed). Torch-free.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ablate.budget.ledger import Ledger
 from ablate.jobs.contract import Run, read_launch, read_state
+from ablate.jobs.run_lock import holder_here
 
 PENDING, RUNNING, DONE, FAILED, NOT_LAUNCHED = "pending", "running", "done", "failed", "not launched"
 UNKNOWN = "unknown"  # the scheduler could not be asked
@@ -138,7 +140,7 @@ def run_statuses(run_dirs: list[Path]) -> list[RunStatus]:
 def _status(work: Path, launch: dict, state: dict, sched: dict[str, str]) -> RunStatus:
     run = Run.load(work)
     ledger = Ledger.load(work)
-    verdict, job_id = _verdict(state, launch, sched)
+    verdict, job_id = _verdict(state, launch, sched, holder_here(work))
     error = state.get("error") if verdict == FAILED else None
     if verdict == UNKNOWN:
         error = "the scheduler could not be asked (" + sched[job_id or ""].partition(": ")[2] + "); not relaunched"
@@ -158,12 +160,14 @@ def _consumed(ledger: Ledger | None) -> float:
     return sum(c.get(ledger.unit, 0) for c in ledger.consumed.values()) if ledger else 0.0
 
 
-def _verdict(state: dict, launch: dict, sched: dict[str, str]) -> tuple[str, str | None]:
-    """(state, the job id that state is about)."""
+def _verdict(state: dict, launch: dict, sched: dict[str, str], holder: int | None) -> tuple[str, str | None]:
+    """(state, the job id that state is about). `holder`: the pid holding the run lock on this machine."""
     status, training = state.get("status"), state.get("job_id")
     launched = launch.get("job_id")
     if status == "done":
         return DONE, training
+    if holder is not None:  # a job is training it here, though its launcher may have lost it: never start another
+        return RUNNING, training or launched
     if status in ("running", "requeued") and training != launched and sched.get(training or "") in ACTIVE:
         return (RUNNING if sched[training] == "RUNNING" else PENDING), training  # adopt the job that trains it
     if not launch:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mlflow import MlflowClient
 
+from ablate.jobs.run_lock import holder_here
 from tests.launch.helpers import launches, run_state, statuses
 
 LONG = """
@@ -118,3 +119,51 @@ def test_killing_the_driver_loses_nothing_and_creates_no_duplicates(project):
     client = MlflowClient(json.loads((sweep / "manifest.json").read_text())["tracking_uri"])
     runs = client.search_runs([client.get_experiment_by_name("four").experiment_id])
     assert len(runs) == 5
+
+
+THREE = """
+name: three
+recipe: quickstart/mlp
+seeds: [0, 1, 2]
+factors:
+  optim.lr: [0.003]
+budget: {unit: samples, per_run: 32000}
+launcher: {kind: local, parallel: 2}
+"""
+
+
+def _trainings(sweep: Path) -> list[int]:
+    """Pids of the processes training this sweep's runs now: those holding a run's lock (a task that has finished
+    its run but not yet exited is not training any more)."""
+    return [pid for w in _runs(sweep) if (pid := holder_here(w)) is not None]
+
+
+def test_a_killed_submitit_controller_leaves_its_task_adopted_not_doubled(project):
+    """SIGKILL the LocalExecutor's controller process of a training run: its task trains on, orphaned. Before, the
+    run was called failed and the driver started the next run beside it (3 trainings with parallel = 2)."""
+    spec = project.spec(THREE)
+    sweep = project.root / "three"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ablate.cli.main", "run", str(spec), "--out", str(sweep)],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(lambda: sum(_step(w) > 0 for w in _runs(sweep)) == 2, timeout=180)
+    work = next(w for w in _runs(sweep) if _step(w) > 0)
+    name = json.loads((work / "run.json").read_text())["name"]
+    controller = int(json.loads((work / "launch.json").read_text())["job_id"])
+    os.kill(controller, signal.SIGKILL)
+
+    most, seen = 0, set()
+    while driver.poll() is None:
+        most = max(most, len(_trainings(sweep)))
+        seen.add(statuses(project, sweep)[name]["state"])
+        time.sleep(0.5)
+    assert driver.returncode == 0
+    assert "running" in seen and "failed" not in seen, seen  # the orphan is found by its run lock, not called failed
+    assert most <= 2  # never a third training beside the orphan
+    rows = statuses(project, sweep)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    assert set(launches(sweep).values()) == {1}  # the orphan's run was not submitted again
+    assert run_state(sweep, name)["attempts"] == 1
