@@ -53,7 +53,11 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(e, usage):  # a usage error (unknown option, missing argument, no arguments): exit 2
             e.show()
             sys.exit(2)
-        if type(e).__name__ == "Abort":
+        if type(e).__name__ == "Abort":  # click turns KeyboardInterrupt *and* EOFError into Abort
+            cause = e.__cause__ or e.__context__
+            if isinstance(cause, EOFError):
+                raise cause from None  # an error inside a command, not the user's Ctrl-C: never a silent 130
+            print("interrupted", file=sys.stderr)
             sys.exit(130)
         raise
 

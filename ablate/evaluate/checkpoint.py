@@ -22,7 +22,7 @@ def evaluate_checkpoint(
     path: Path, targets: str, trials: int, seed: int | None, out: Path | None, log=print
 ) -> pd.DataFrame:
     from ablate.evaluate.closed_loop import evaluate_targets
-    from ablate.jobs.checkpoints import CheckpointStore
+    from ablate.jobs.checkpoints import CheckpointStore, CorruptCheckpoints
     from ablate.jobs.contract import Run
     from ablate.model.build import build_policy
 
@@ -32,7 +32,10 @@ def evaluate_checkpoint(
         run = Run.load(work)
     except FileNotFoundError:
         raise InputError.single(path, "", "not a run directory nor a checkpoint inside one (no run.json)") from None
-    state = CheckpointStore.load(path) if path.is_file() else CheckpointStore(work / CHECKPOINTS_DIR).latest()
+    try:
+        state = CheckpointStore.load(path) if path.is_file() else CheckpointStore(work / CHECKPOINTS_DIR).latest()
+    except CorruptCheckpoints as e:
+        raise InputError.single(path, "", str(e)) from None
     if state is None:
         raise InputError.single(path, "", "no checkpoint in this run yet")
     config = RunConfig.of(run.config)

@@ -55,7 +55,11 @@ class CheckpointStore:
 
         if path.stat().st_size == 0:
             raise CorruptCheckpoints("empty file (0 bytes)")
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as e:  # RuntimeError, EOFError, UnpicklingError…: a bare EOFError would read as Ctrl-C
+            first = str(e).splitlines()[0] if str(e) else "no message"
+            raise CorruptCheckpoints(f"cannot be read as a checkpoint ({type(e).__name__}: {first})") from e
         if not isinstance(state, dict):
             raise CorruptCheckpoints(f"holds a {type(state).__name__}, not a checkpoint dict")
         return state
