@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.conftest import REPO
 from tests.launch.helpers import launches, run_state, statuses
 from tests.launch.slurm_cluster import cluster_env
 
@@ -150,6 +151,38 @@ def test_the_report_job_of_a_sweep_with_a_cancelled_run_is_withheld_until_the_ru
     _wait_for_sacct([second], "COMPLETED", timeout=300)
     assert "INCOMPLETE" not in (sweep / "report" / "report.md").read_text()
     assert json.loads((sweep / "report" / "results.json").read_text())["comparisons"]
+
+
+def test_with_the_controller_stopped_runs_are_unknown_nothing_is_launched_and_all_finish_once_it_is_back(
+    slurm, project
+):
+    """slurmctld stopped mid-sweep on the real cluster: `ablate status` calls no run failed, `ablate run` is
+    exit 2 and writes or submits nothing; started again, the controller recovers the jobs and every run finishes,
+    each trained by its one job."""
+    cluster = os.environ["ABLATE_SLURM_DIR"]
+    controller = [str(REPO / "slurm" / "cluster" / "controller.sh"), cluster]
+    spec = project.spec(SPEC.format(name="down", lrs="0.003", budget=64000))
+    sweep = project.root / "sweeps" / "down"
+    assert project.cli("run", spec).code == 0
+    _wait_until(project, sweep, _running_past(100))
+    subprocess.run([*controller, "stop"], check=True, timeout=60)
+    try:
+        # squeue fails: a run is unknown, or running when this machine sees its job holding the run lock (one node
+        # here), never failed
+        rows = statuses(project, sweep)
+        assert {r["state"] for r in rows.values()} <= {"unknown", "running", "done"}, rows
+        unknown = [r for r in rows.values() if r["state"] == "unknown"]
+        assert all("Unable to contact slurm controller" in r["error"] for r in unknown), unknown
+        before = {p: p.stat().st_mtime_ns for p in sweep.glob("*") if p.is_file()}
+        again = project.cli("run", spec)
+        assert again.code == 2 and "the Slurm controller does not answer" in again.stderr, again.stderr
+        assert {p: p.stat().st_mtime_ns for p in sweep.glob("*") if p.is_file()} == before
+    finally:
+        subprocess.run([*controller, "start"], check=True, timeout=90)
+    rows = _wait_until(project, sweep, _settled, timeout=300)
+    assert {r["state"] for r in rows.values()} == {"done"}
+    assert set(launches(sweep).values()) == {1}
+    assert all(run_state(sweep, name)["attempts"] == 1 for name in rows)
 
 
 def _sacct_times(job_id: str) -> tuple[str, str]:
