@@ -29,17 +29,29 @@ def tune(
     """Tune every arm of a spec with a `tune:` block alike — the same space, sampler, sampler seed and number of
     trials (`trials`, default the spec's `tune.trials`), each trial a real run with the tuning budget on the tuning
     seeds — then, with `final`, run every arm's best config on all seeds with the spec's budget and report it as
-    `run_sweep` does (`TuneResult.final`). Resumes a killed tuning (finished trials are kept). The other arguments
-    are `run_sweep`'s. Bad input (no `tune:` block, an edited pre-registered spec) raises `InputError`."""
+    `run_sweep` does (`TuneResult.final`). Resumes a killed tuning (finished trials are kept, trials in flight adopted).
+    One driver per sweep dir (a second is refused with `InputError`); drivers on different sweep dirs (`out`) may share
+    one Optuna storage (`tune.storage`) and then split the K trials per arm between them. The other arguments are
+    `run_sweep`'s. Bad input (no `tune:` block, an edited pre-registered spec) raises `InputError`."""
     from ablate.launch.launchers import check_scheduler, launcher_settings
-    from ablate.tune.driver import final_plan
-    from ablate.tune.loop import tune_arms
+    from ablate.tune.loop import check_tunable
 
     p = _as_plan(spec, recipes)
+    check_tunable(p, trials)  # bad input is refused before the sweep dir is made (for its lock)
     settings = launcher_settings(p, launcher, parallel)
     check_scheduler(settings)
     sweep = _sweep_dir(p, out)
     uri = tracking_uri_for(sweep.root, tracking_uri)
+    # One driver per sweep dir, as for `run_sweep`: a second `ablate tune` (or `ablate run`) on it is refused at once
+    # instead of racing this one. Drivers on different sweep dirs may share one Optuna storage (`tune.storage`).
+    with sweep.driving():
+        return _tune_and_compare(p, sweep, settings, uri, tracking_uri, trials, final, on_progress)
+
+
+def _tune_and_compare(p, sweep, settings, uri, tracking_uri, trials, final, on_progress) -> TuneResult:
+    from ablate.tune.driver import final_plan
+    from ablate.tune.loop import tune_arms
+
     tuning = tune_arms(p, sweep, settings, uri, trials, on_progress)
     arms = tuple(
         ArmTuning(

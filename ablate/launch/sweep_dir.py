@@ -28,9 +28,9 @@ class SweepDir:
 
     @contextmanager
     def driving(self) -> Iterator[None]:
-        """One driver per sweep: a second `ablate run` on a sweep being driven is refused at once (before it
-        writes anything), instead of racing the first one (MLflow's schema migration, runs submitted twice). The
-        lock is the kernel's (flock), so a killed driver never leaves it behind."""
+        """One driver per sweep: a second `ablate run` or `ablate tune` on a sweep being driven is refused at once
+        (before it writes anything), instead of racing the first one (MLflow's schema migration, runs submitted
+        twice). The lock is the kernel's (flock), so a killed driver never leaves it behind."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / DRIVER_LOCK, "a+") as f:
             try:
@@ -41,8 +41,9 @@ class SweepDir:
                 raise InputError.single(
                     self.root,
                     "",
-                    f"another `ablate run` (pid {holder}) is driving this sweep now; follow it with "
-                    f"`ablate status {self.root}`, or run again when it has ended (it adopts what is running)",
+                    f"another ablate driver (`ablate run` or `ablate tune`, pid {holder}) is driving this sweep now; "
+                    f"follow it with `ablate status {self.root}`, or run again when it has ended (it adopts what is "
+                    "running)",
                 ) from None
             f.truncate(0)
             f.write(f"{os.getpid()}\n")

@@ -6,26 +6,33 @@ declared tuning budget on the tuning seeds (disjoint from the final seeds, so th
 the episodes the configs were picked on). Trials are asked in rounds (`tune.batch` per arm) and told when their
 runs end; the studies live in one Optuna storage (sqlite in the sweep dir, or an RDB URL on a cluster), so a killed
 `ablate tune` resumes where it was — finished trials are kept, trials in flight are adopted (their runs resume from
-their checkpoints) — and several drivers may share one storage: a trial numbered K or above, asked concurrently by
-another driver, is told failed as surplus and never run, so every arm keeps exactly K. No pruning: a pruner judges
+their checkpoints) — and several drivers (each on its own sweep dir; one sweep dir has one driver) may share one
+storage: a trial numbered K or above, asked concurrently by another driver, is told failed as surplus and never run,
+so every arm keeps exactly K; each trial is run by the driver that asked it (its tune dir is the trial's `tune_dir`
+attribute), the others follow it through its runs' files and wait for it. No pruning: a pruner judges
 trials on intermediate values, whose meaning differs between arms that train on different mixtures or stage chains
 (a pooled arm's target loss is worse before its post-training stage), so it would cut arms unequally.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
-from dataclasses import replace
+import random
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ablate import atomic
+from ablate import atomic, layout
 from ablate.errors import InputError
-from ablate.launch.status import DONE
-from ablate.layout import STATE_FILE, TUNE_BEST, TUNE_DIR, TUNE_STORAGE
+from ablate.launch.status import DONE, RunStatus, run_statuses
+from ablate.layout import DRIVER_LOCK, RUN_FILE, STATE_FILE, TUNE_BEST, TUNE_DIR, TUNE_STORAGE
 from ablate.spec.plan import Arm, Plan, PlannedRun, with_overrides
 
 SURPLUS = "surplus"
+OWNER = "tune_dir"  # the tune dir of the driver that asked the trial: it launches the trial's runs there
 BEST = TUNE_BEST
 
 
@@ -42,16 +49,34 @@ def open_studies(plan: Plan, url: str) -> dict[str, Any]:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     tune = plan.spec.tune
+    storage = _storage(url)
     return {
         arm.name: optuna.create_study(
             study_name=study_name(plan, arm),
-            storage=url,
+            storage=storage,
             sampler=sampler_for(tune, 0),
             direction=tune.direction,
             load_if_exists=True,
         )
         for arm in plan.arms
     }
+
+
+def _storage(url: str, attempts: int = 5):
+    """The RDB storage. Drivers started together on a new storage race to create its tables (one gets "UNIQUE
+    constraint failed: alembic_version"): the loser retries and finds them made. A sqlite file shared by drivers
+    waits for the other's write (60 s, as MLflow's) rather than failing at once with "database is locked"."""
+    import optuna
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine)
+        except (IntegrityError, OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 + random.random())  # apart, so the retries do not collide again
 
 
 def sampler_for(tune, number: int):
@@ -94,15 +119,18 @@ def finished(studies: dict[str, Any], k: int) -> bool:
     )
 
 
-def ask_round(plan: Plan, studies: dict[str, Any], k: int) -> None:
-    """Ask up to `tune.batch` new trials per arm, never past K per arm."""
+def ask_round(plan: Plan, studies: dict[str, Any], k: int, tune_root: Path) -> None:
+    """Ask up to `tune.batch` new trials per arm for this driver (its own trials in flight count against the batch,
+    another driver's do not), never past K per arm in all."""
     from optuna.trial import Trial, TrialState
 
     for arm in plan.arms:
         study = studies[arm.name]
-        in_flight = [t for t in counted(study, k) if t.state == TrialState.RUNNING]
-        for t in in_flight:  # a driver killed between ask and suggest left it without (all) its values
-            if set(t.params) != set(plan.spec.tune.space):
+        in_flight = [t for t in counted(study, k) if t.state == TrialState.RUNNING and mine(plan, arm, t, tune_root)]
+        for t in in_flight:
+            if OWNER not in t.user_attrs:  # a driver killed right after asking: the first to see it runs it
+                Trial(study, t._trial_id).set_user_attr(OWNER, str(tune_root))
+            if set(t.params) != set(plan.spec.tune.space):  # killed between ask and suggest: not all its values
                 suggest(Trial(study, t._trial_id), plan.spec.tune.space)
         missing = k - len(counted(study, k))
         for _ in range(max(0, min(plan.spec.tune.batch - len(in_flight), missing))):
@@ -112,12 +140,39 @@ def ask_round(plan: Plan, studies: dict[str, Any], k: int) -> None:
                 trial.set_user_attr(SURPLUS, True)
                 study.tell(trial, state=TrialState.FAIL)
                 break
+            trial.set_user_attr(OWNER, str(tune_root))
             suggest(trial, plan.spec.tune.space)
 
 
-def trial_plan(plan: Plan, studies: dict[str, Any], k: int) -> tuple[Plan, dict[str, tuple[str, int]]]:
-    """Every counted trial of every arm as runs (one per tuning seed) of a plan the launcher runs like a sweep;
-    the map says which (arm name, trial number) each run belongs to."""
+def mine(plan: Plan, arm: Arm, trial, tune_root: Path) -> bool:
+    """This driver runs the trial: it asked it (or nobody recorded who did), or the trial's runs lie in its tune dir
+    (a sweep dir moved since it asked)."""
+    owner = trial.user_attrs.get(OWNER)
+    if owner is None or Path(owner) == tune_root:
+        return True
+    return bool(trial.params) and any(
+        (layout.run_dir(tune_root, r.id) / RUN_FILE).is_file() for r in trial_runs(plan, arm, trial)[1]
+    )
+
+
+def trial_runs(plan: Plan, arm: Arm, trial) -> tuple[Arm, list[PlannedRun]]:
+    """The trial's arm (the arm with the trial's values, the tuning budget) and its runs, one per tuning seed; the
+    ids depend on the arm, the values and the trial number only, so every driver names them alike."""
+    tune = plan.spec.tune
+    tuned = with_overrides(plan, arm, dict(trial.params), tune.budget, "tune.space")
+    trial_arm = replace(
+        tuned,
+        id=f"{tuned.id}-t{trial.number}",  # two trials may draw the same values (choices): distinct runs
+        name=f"{arm.name}-t{trial.number}",
+        levels=arm.levels | {"tune_trial": str(trial.number)},
+    )
+    runs = [PlannedRun(f"{trial_arm.id}-s{s}", f"{trial_arm.name}-s{s}", trial_arm.id, s) for s in tune.seeds]
+    return trial_arm, runs
+
+
+def trial_plan(plan: Plan, studies: dict[str, Any], k: int, tune_root: Path) -> tuple[Plan, dict[str, tuple[str, int]]]:
+    """Every counted trial of this driver, of every arm, as runs (one per tuning seed) of a plan the launcher runs
+    like a sweep; the map says which (arm name, trial number) each run belongs to."""
     tune = plan.spec.tune
     from optuna.trial import TrialState
 
@@ -134,26 +189,86 @@ def trial_plan(plan: Plan, studies: dict[str, Any], k: int) -> tuple[Plan, dict[
     for arm in plan.arms:
         for t in counted(studies[arm.name], k):
             # Failed trials stay failed (the launcher would retry a failed run every round); finished ones are
-            # listed for `ablate status`, and skipped by the launcher.
+            # listed for `ablate status`, and skipped by the launcher. Another driver's trials are its to run.
             if t.state not in (TrialState.RUNNING, TrialState.COMPLETE) or not t.params:
                 continue
-            tuned = with_overrides(plan, arm, dict(t.params), tune.budget, "tune.space")
-            trial_arm = replace(
-                tuned,
-                id=f"{tuned.id}-t{t.number}",  # two trials may draw the same values (choices): distinct runs
-                name=f"{arm.name}-t{t.number}",
-                levels=arm.levels | {"tune_trial": str(t.number)},
-            )
+            if not mine(plan, arm, t, tune_root):
+                continue
+            trial_arm, trial_runs_ = trial_runs(plan, arm, t)
             arms.append(trial_arm)
-            for seed in tune.seeds:
-                run = PlannedRun(f"{trial_arm.id}-s{seed}", f"{trial_arm.name}-s{seed}", trial_arm.id, seed)
-                runs.append(run)
-                owner[run.id] = (arm.name, t.number)
+            runs += trial_runs_
+            owner |= {r.id: (arm.name, t.number) for r in trial_runs_}
     return replace(plan, spec=spec, arms=arms, runs=runs), owner
 
 
-def tell_finished(plan: Plan, studies: dict[str, Any], statuses, owner: dict[str, tuple[str, int]]) -> int:
-    """Tell every RUNNING trial whose runs have all ended: the mean of the metric over its seeds, or failed."""
+def in_flight(plan: Plan, studies: dict[str, Any], k: int, tune_root: Path) -> bool:
+    """This driver has trials in flight (asked, not told)."""
+    from optuna.trial import TrialState
+
+    return any(
+        t.state == TrialState.RUNNING and mine(plan, arm, t, tune_root)
+        for arm in plan.arms
+        for t in counted(studies[arm.name], k)
+    )
+
+
+@dataclass
+class Others:
+    """Other drivers' trials in flight: their runs' statuses (read from the other tune dirs), which trial each run
+    belongs to, how many such trials, and those nobody will finish: no run of theirs is active and the driver that
+    asked them is not running (rerunning it resumes them)."""
+
+    statuses: list[RunStatus] = field(default_factory=list)
+    owner: dict[str, tuple[str, int]] = field(default_factory=dict)
+    trials: int = 0
+    orphaned: list[str] = field(default_factory=list)
+
+    @property
+    def waiting(self) -> bool:
+        """Some of them may still end."""
+        return self.trials > len(self.orphaned)
+
+
+def others(plan: Plan, studies: dict[str, Any], k: int, tune_root: Path) -> Others:
+    from optuna.trial import TrialState
+
+    out = Others()
+    for arm in plan.arms:
+        for t in counted(studies[arm.name], k):
+            if t.state != TrialState.RUNNING or mine(plan, arm, t, tune_root):
+                continue
+            where = Path(t.user_attrs[OWNER])
+            dirs = [layout.run_dir(where, r.id) for r in trial_runs(plan, arm, t)[1]] if t.params else []
+            # Until every run of the trial is written, its driver is still setting it up.
+            statuses = run_statuses(dirs) if dirs and all((d / RUN_FILE).is_file() for d in dirs) else []
+            out.statuses += statuses
+            out.owner |= {s.run.id: (arm.name, t.number) for s in statuses}
+            out.trials += 1
+            if not any(s.active for s in statuses) and not _driving(where.parent):
+                out.orphaned.append(f"{arm.name} trial {t.number} (of `ablate tune --out {where.parent}`)")
+    return out
+
+
+def _driving(sweep_root: Path) -> bool:
+    """A driver holds the sweep's lock now (`SweepDir.driving`). Probed with a shared lock, let go at once."""
+    lock = sweep_root / DRIVER_LOCK
+    if not lock.is_file():
+        return False
+    with open(lock) as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+def tell_finished(
+    plan: Plan, studies: dict[str, Any], statuses, owner: dict[str, tuple[str, int]], done_only: bool = False
+) -> int:
+    """Tell every RUNNING trial whose runs have all ended: the mean of the metric over its seeds, or failed.
+    `done_only` (another driver's trials): only those whose runs all succeeded; one with a failed run is left to the
+    driver that asked it, which relaunches the run (from its checkpoint) when it resumes."""
     from optuna.trial import TrialState
 
     metric = plan.spec.tune.metric
@@ -166,13 +281,23 @@ def tell_finished(plan: Plan, studies: dict[str, Any], statuses, owner: dict[str
         trial = study.get_trials(deepcopy=False)[number]
         if trial.state != TrialState.RUNNING or any(s.state not in (DONE, "failed") for s in members):
             continue
+        if done_only and any(s.state != DONE for s in members):
+            continue
         values = [_metric(s.run.path, metric) for s in members if s.state == DONE]
         if len(values) == len(members) and all(v is not None for v in values):
-            study.tell(number, sum(values) / len(values), skip_if_finished=True)  # another driver may have
+            _tell(study, number, values=sum(values) / len(values))
         else:
-            study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+            _tell(study, number, state=TrialState.FAIL)
         told += 1
     return told
+
+
+def _tell(study, number: int, **outcome) -> None:
+    """Another driver following the trial may tell it first, even between our read and our write."""
+    from optuna.exceptions import UpdateFinishedTrialError
+
+    with contextlib.suppress(UpdateFinishedTrialError):
+        study.tell(number, skip_if_finished=True, **outcome)
 
 
 def _metric(work: Path, metric: str) -> float | None:

@@ -5,6 +5,7 @@ studies, their storage and what matched means: `ablate/tune/driver.py`."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from ablate.launch.sweep_dir import SweepDir
 from ablate.layout import TUNE_DIR
 from ablate.spec.plan import Plan
 from ablate.tune import driver
+
+WAIT_S = 3.0  # polling another driver's trials
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,19 @@ class Tuning:
         return [name for name, b in self.best.items() if "params" not in b]
 
 
+def check_tunable(plan: Plan, trials: int | None) -> int:
+    """The number of trials per arm; InputError for a spec without a `tune:` block or fewer than 1 trial."""
+    if plan.spec.tune is None:
+        raise InputError.single(
+            plan.spec_path,
+            "tune",
+            "this spec has no tune: block (expected {space: {optim.lr: {low, high, log}}, budget: …})",
+        )
+    if trials is not None and trials < 1:
+        raise InputError.single("--trials", "", f"expected at least 1 trial per arm, got {trials}")
+    return trials or plan.spec.tune.trials
+
+
 def tune_arms(
     plan: Plan,
     sweep: SweepDir,
@@ -53,15 +69,7 @@ def tune_arms(
 ) -> Tuning:
     """Tune every arm of `plan` alike: the same space, sampler, seed and number of trials (`trials`, default the
     spec's `tune.trials`). Resumes a killed tuning from its Optuna storage."""
-    if plan.spec.tune is None:
-        raise InputError.single(
-            plan.spec_path,
-            "tune",
-            "this spec has no tune: block (expected {space: {optim.lr: {low, high, log}}, budget: …})",
-        )
-    if trials is not None and trials < 1:
-        raise InputError.single("--trials", "", f"expected at least 1 trial per arm, got {trials}")
-    k = trials or plan.spec.tune.trials
+    k = check_tunable(plan, trials)
     best = driver.read_best(sweep.root)
     tuned = driver.final_plan(plan, best) if best and all(b.get("params") for b in best["arms"].values()) else None
     sweep.check_frozen(tuned or plan, untuned=plan, check_runs=tuned is not None)
@@ -77,15 +85,31 @@ def tune_arms(
         f"{t.budget.per_run:g} {t.budget.unit} per trial on seeds {t.seeds}; Optuna storage {url}",
     )
     statuses: list[RunStatus] = []
+    said: set[str] = set()
     while True:
-        driver.ask_round(plan, studies, k)
+        driver.ask_round(plan, studies, k, tune_dir.root)
         if driver.finished(studies, k):
             break
-        tplan, owner = driver.trial_plan(plan, studies, k)
-        statuses = launch_sweep(tplan, tune_dir, settings, tracking_uri, on_progress, wait=True)
-        if not driver.tell_finished(plan, studies, statuses, owner) and not any(s.active for s in statuses):
+        statuses, owner = [], {}
+        if driver.in_flight(plan, studies, k, tune_dir.root):
+            tplan, owner = driver.trial_plan(plan, studies, k, tune_dir.root)
+            statuses = launch_sweep(tplan, tune_dir, settings, tracking_uri, on_progress, wait=True)
+        told = driver.tell_finished(plan, studies, statuses, owner)
+        others = driver.others(plan, studies, k, tune_dir.root)
+        told += driver.tell_finished(plan, studies, others.statuses, others.owner, done_only=True)
+        if told or any(s.active for s in statuses):
+            continue
+        if not others.waiting:
+            for name in others.orphaned:
+                emit(on_progress, f"not run here: {name}, whose driver is not running; rerun that driver to end it")
             best = driver.best_configs(plan, studies, k)
-            return Tuning(k, best, None, tune_dir.root, url, tuple(statuses))
+            return Tuning(k, best, None, tune_dir.root, url, tuple(statuses + others.statuses))
+        # Every trial left is another driver's (K asked in all): follow them until they are told.
+        note = f"waiting for {others.trials} trial(s) of another `ablate tune` sharing the storage"
+        if note not in said:
+            said.add(note)
+            emit(on_progress, note)
+        time.sleep(WAIT_S)
     best = driver.best_configs(plan, studies, k)
     path = driver.write_best(tune_dir.root, plan, best, k)
     return Tuning(k, best, path, tune_dir.root, url, tuple(statuses))

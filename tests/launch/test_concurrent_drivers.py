@@ -42,7 +42,10 @@ def test_a_second_driver_is_refused_while_the_first_drives(project):
 
         second = project.cli("run", spec)
         assert second.code == 2, second.stdout + second.stderr
-        assert f"another `ablate run` (pid {first.pid}) is driving this sweep now" in " ".join(second.stderr.split())
+        assert (
+            f"another ablate driver (`ablate run` or `ablate tune`, pid {first.pid}) is driving this sweep now"
+            in " ".join(second.stderr.split())
+        )
         assert "Traceback" not in second.stderr
         assert max(launches(sweep).values()) == 1  # the first driver goes on alone: no run submitted twice
     finally:
