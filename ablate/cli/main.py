@@ -35,9 +35,14 @@ train_commands.register(app)
 tune_commands.register(app)
 
 
+INTERRUPTED = 130  # the shell's code for SIGINT: Ctrl-C, and nothing else
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, standalone_mode=False)  # click returns typer.Exit's code in this mode
+        if code == INTERRUPTED:  # typer's Ctrl-C, returned silently: no command of ours exits 130 itself
+            print("interrupted", file=sys.stderr)
         if isinstance(code, int) and code:
             sys.exit(code)
     except InputError as e:
@@ -58,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
             if isinstance(cause, EOFError):
                 raise cause from None  # an error inside a command, not the user's Ctrl-C: never a silent 130
             print("interrupted", file=sys.stderr)
-            sys.exit(130)
+            sys.exit(INTERRUPTED)
         raise
 
 

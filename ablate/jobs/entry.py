@@ -21,10 +21,12 @@ from pydantic import ValidationError
 
 from ablate.budget.ledger import Ledger
 from ablate.config import RunConfig
+from ablate.errors import InputError
 from ablate.jobs import run_lock
 from ablate.jobs.checkpoints import CheckpointStore
 from ablate.jobs.contract import Run, UnplannedRun, check_planned, host_info, read_state, update_state
 from ablate.jobs.registry import load_job
+from ablate.jobs.signals import signal_name, sigterm_raises, stopped_by_signal
 from ablate.layout import CHECKPOINTS_DIR
 from ablate.track.mlflow_runs import JobTracker
 
@@ -118,14 +120,15 @@ def execute(work_dir: Path) -> dict[str, Any]:
         )
         tracker.start()
     try:
-        result = load_job(run.job)(ctx)
+        with sigterm_raises(rank == 0):
+            result = load_job(run.job)(ctx)
     except BaseException as e:
         if isinstance(e, SystemExit) and read_state(work_dir).get("status") == "requeued":
             raise  # submitit exits this way after a preemption: the run goes on in the requeued job
         if rank == 0:
-            tail = "".join(traceback.format_exception(e)).splitlines()[-ERROR_TAIL_LINES:]
-            update_state(work_dir, status="failed", error="\n".join(tail), finished=time.time())
-            _quietly(lambda: tracker.finish("FAILED"))
+            update_state(work_dir, status="failed", error=_error_text(e), finished=time.time())
+            status = "KILLED" if stopped_by_signal(e) else "FAILED"  # Ctrl-C, SIGTERM: nothing wrong with the run
+            _quietly(lambda: tracker.finish(status))
         raise
     finally:
         if lock is not None:
@@ -154,6 +157,16 @@ def _job_id() -> str:
         return str(submitit.JobEnvironment().job_id)
     except RuntimeError:
         return f"pid{os.getpid()}"
+
+
+def _error_text(e: BaseException) -> str:
+    """What `ablate status` shows for a job that ended early: the signal, or the user's input problem, in one line;
+    the traceback's tail for anything else."""
+    if stopped_by_signal(e):
+        return f"stopped by {signal_name(e)}; run again to resume from the last checkpoint"
+    if isinstance(e, InputError):
+        return f"{type(e).__module__}.{type(e).__name__}: {e}"
+    return "\n".join("".join(traceback.format_exception(e)).splitlines()[-ERROR_TAIL_LINES:])
 
 
 def _quietly(fn) -> None:

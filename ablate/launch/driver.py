@@ -15,7 +15,7 @@ from ablate import atomic
 from ablate.jobs.contract import record_launch
 from ablate.launch.launchers import LauncherSettings, make_executor, submit, submit_report
 from ablate.launch.progress import RUN, START, TICK, OnProgress, emit
-from ablate.launch.status import DONE, FAILED, NOT_LAUNCHED, UNKNOWN, RunStatus, run_statuses
+from ablate.launch.status import DONE, FAILED, JOB_VANISHED, NOT_LAUNCHED, UNKNOWN, RunStatus, run_statuses
 from ablate.launch.sweep_dir import SweepDir
 from ablate.layout import SUBMITIT_DIR
 from ablate.report.sweep import wants_report
@@ -46,6 +46,8 @@ def launch_sweep(
     dirs = [sweep.run_dir(r.id) for r in plan.runs]
     statuses = run_statuses(dirs)
     todo = [s.run.path for s in statuses if s.state in (FAILED, NOT_LAUNCHED)]
+    for s in statuses:
+        _say_killed(s)  # killed while no driver watched: MLflow says so until the relaunch
     n_done = sum(s.state == DONE for s in statuses)
     n_unknown = sum(s.state == UNKNOWN for s in statuses)
     n_active = sum(s.active for s in statuses) - n_unknown
@@ -89,6 +91,7 @@ def _follow(
             if s.state in (DONE, FAILED) and s.run.id not in reported and s.run.path not in queue:
                 reported.add(s.run.id)
                 _run_ended(s, statuses, on_progress)
+                _say_killed(s)
         active = sum(s.active for s in statuses)
         while queue and active < settings.parallel:
             work = queue.pop(0)
@@ -170,6 +173,13 @@ def _run_ended(s: RunStatus, statuses: list[RunStatus], on_progress: OnProgress)
         last = (s.error or "").strip().splitlines()[-1:] or ["?"]
         line = f"  failed {s.run.name}  {last[0]}"
     emit(on_progress, line, **_counts(statuses), kind=RUN, run=s)
+
+
+def _say_killed(s: RunStatus) -> None:
+    """A run whose job ended without reporting (killed) is KILLED in MLflow, not RUNNING forever."""
+    if s.state == FAILED and (s.error or "").startswith(JOB_VANISHED) and s.run.mlflow_run_id and s.run.tracking():
+        with contextlib.suppress(Exception):  # bookkeeping: never the reason a sweep stops
+            mlflow_runs.mark_killed(s.run.tracking(), s.run.mlflow_run_id)
 
 
 def _register_in_mlflow(plan: Plan, sweep: SweepDir, uri: str) -> None:

@@ -21,6 +21,7 @@ from ablate.jobs.run_lock import holder_here
 
 PENDING, RUNNING, DONE, FAILED, NOT_LAUNCHED = "pending", "running", "done", "failed", "not launched"
 UNKNOWN = "unknown"  # the scheduler could not be asked
+JOB_VANISHED = "the job ended without reporting"  # killed: SIGKILL, OOM, scancel, a lost node
 NOT_ANSWERED = "NOT_ANSWERED"  # a job's scheduler state when the query failed
 ACTIVE = {
     "PENDING",
@@ -145,7 +146,7 @@ def _status(work: Path, launch: dict, state: dict, sched: dict[str, str]) -> Run
     if verdict == UNKNOWN:
         error = "the scheduler could not be asked (" + sched[job_id or ""].partition(": ")[2] + "); not relaunched"
     if verdict == FAILED and not error:
-        error = f"the job ended without reporting (scheduler: {sched.get(job_id or '', 'unknown')})"
+        error = f"{JOB_VANISHED} (scheduler: {sched.get(job_id or '', 'unknown')})"
     metrics = state.get("result") or state.get("metrics") or {}
     metric = next((f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, int | float)), "")
     planned = sum(s["planned"] for s in ledger.planned.values()) if ledger else 0.0

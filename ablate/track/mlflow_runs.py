@@ -4,6 +4,8 @@
   MLflow run instead of creating a twin.
 - Many writers on one sqlite file: the URI carries a long busy timeout, and every write retries on
   "database is locked" with backoff — sqlite serialises writers, it does not queue them forever.
+- Exactly-once history: a job flushes its metrics before each checkpoint and logs a (metric, step) at most once per
+  MLflow run, so a job killed at any point and resumed from its checkpoint ends with one point per logged step.
 """
 
 from __future__ import annotations
@@ -114,6 +116,14 @@ def ensure_child(
     return run.info.run_id
 
 
+def mark_killed(uri: str, run_id: str) -> None:
+    """A run whose job died without a word (SIGKILL, the OOM killer, a node lost) still says RUNNING in MLflow;
+    the driver that finds it dead says KILLED (a resume sets it RUNNING again)."""
+    c = client(uri)
+    if with_retry(lambda: c.get_run(run_id)).info.status == "RUNNING":
+        with_retry(lambda: c.set_terminated(run_id, status="KILLED"))
+
+
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in config.items():
@@ -126,12 +136,23 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 class JobTracker:
-    """The job's side: buffered metrics, flushed with one `log_batch` (one sqlite transaction) at a time."""
+    """The job's side: buffered metrics, flushed with one `log_batch` (one sqlite transaction) at a time.
+
+    Idempotent by (metric, step): `start` reads which points the MLflow run already has, and a point at a step its
+    metric already has is not logged again. A resumed job re-runs the steps after its checkpoint, and the attempt
+    that was killed may have flushed some of them (the buffer fills between checkpoints; Ctrl-C flushes it on the way
+    out): without this they would be there twice. Why skip rather than delete and log again: MLflow has no call to
+    delete or overwrite a metric point on any store (`log_batch` only appends; sqlite keys a row by key, step,
+    timestamp and value, so a second point at a step is a second row), and editing the sqlite tables or the file
+    store's files behind MLflow's back would depend on their private layouts. Training from a checkpoint is
+    deterministic (same batches, same noise, same weights: tests/train/test_train.py), so the points the killed
+    attempt logged past its checkpoint are the ones the resumed attempt computes again."""
 
     def __init__(self, uri: str | None, run_id: str | None, flush_every: int = 200):
         self.enabled = bool(uri and run_id)
         self.uri, self.run_id, self.flush_every = uri, run_id, flush_every
         self._buffer: list[Any] = []
+        self._logged: set[tuple[str, int]] = set()  # (metric, step) already in MLflow or in the buffer
         self._client = client(uri) if self.enabled else None
 
     def log(self, metrics: dict[str, float], step: int) -> None:
@@ -140,21 +161,37 @@ class JobTracker:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        self._buffer += [Metric(k, float(v), now, step) for k, v in metrics.items()]
+        fresh = {k: v for k, v in metrics.items() if (k, step) not in self._logged}
+        self._logged |= {(k, step) for k in fresh}
+        self._buffer += [Metric(k, float(v), now, step) for k, v in fresh.items()]
         if len(self._buffer) >= self.flush_every:
             self.flush()
 
     def flush(self) -> None:
+        """Everything logged so far into MLflow. The training loop calls it before each checkpoint is written, so
+        a checkpoint never exists without the points up to its step (a SIGKILL loses only what it will redo)."""
         while self._buffer:
             chunk, rest = self._buffer[:1000], self._buffer[1000:]
             with_retry(lambda chunk=chunk: self._client.log_batch(self.run_id, metrics=chunk))
             self._buffer = rest
 
     def start(self) -> None:
+        """RUNNING again (after a kill its status is KILLED, or RUNNING when nothing could run: SIGKILL), and the
+        points it already has, which `log` will not repeat."""
         if self.enabled:
+            self._logged = self._points()
             with_retry(lambda: self._client.update_run(self.run_id, status="RUNNING"))
 
+    def _points(self) -> set[tuple[str, int]]:
+        run = with_retry(lambda: self._client.get_run(self.run_id))
+        points: set[tuple[str, int]] = set()
+        for key in run.data.metrics:  # the run's metric keys (their latest values)
+            history = with_retry(lambda key=key: self._client.get_metric_history(self.run_id, key))
+            points |= {(key, m.step) for m in history}
+        return points
+
     def finish(self, status: str) -> None:
+        """FINISHED, FAILED, or KILLED (the job was stopped by a signal); the buffer is flushed first."""
         if self.enabled:
             self.flush()
             with_retry(lambda: self._client.set_terminated(self.run_id, status=status))

@@ -4,7 +4,9 @@
 A job kind supplies a `Trainee`: its model, which parameters a stage trains, and per stage a `StageFeed` that
 draws the next batch and returns its loss. The loop does the rest, the same for all: resume, optimizer and
 schedule per stage, autocast, the non-finite check, gradient clipping, the ledger, progress, metrics and
-checkpoints.
+checkpoints. Metrics are flushed to MLflow before each checkpoint is written and before evaluation, and the tracker
+logs a (metric, step) once, so a run killed anywhere and resumed has one point per logged step (tests/jobs/
+test_mlflow_history.py).
 
 Everything a resumed run needs is in one checkpoint, written atomically: model, optimizer, scheduler, the feed's
 state (sampler, dropout and noise generators), the ledger and the step. Batches and noise come only from those
@@ -147,6 +149,7 @@ def train_stages(
                 _save(ctx, trainee.model, optimizer, where | {"feed": feed.state_dict(), **(extra_state or {})})
         saved = None
     progress.close()
+    ctx.tracker.flush()  # every training point in MLflow before evaluation starts: a kill there loses none
     return global_step
 
 
@@ -154,6 +157,9 @@ def _save(ctx: JobContext, model: nn.Module, optimizer: torch.optim.Optimizer, r
     """Every rank gathers (a collective under FSDP); the main rank writes."""
     weights, optim = model_state(model), optimizer_state(model, optimizer)
     if ctx.is_main:
+        # The points up to this step go to MLflow before the checkpoint exists: a run resumed from it re-logs only
+        # the steps after it, so a point still buffered here would be lost for good by a kill.
+        ctx.tracker.flush()
         state = {"model": weights, "optimizer": optim, "ledger_consumed": ctx.ledger.consumed, **rest}
         ctx.checkpoints.save(rest["global_step"], state)
         ctx.save_ledger()

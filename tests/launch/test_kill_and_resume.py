@@ -167,3 +167,25 @@ def test_a_killed_submitit_controller_leaves_its_task_adopted_not_doubled(projec
     assert {r["state"] for r in rows.values()} == {"done"}
     assert set(launches(sweep).values()) == {1}  # the orphan's run was not submitted again
     assert run_state(sweep, name)["attempts"] == 1
+
+
+def test_a_run_killed_without_a_word_is_killed_in_mlflow_not_running_forever(project):
+    """SIGKILL the training process (what the OOM killer does) under a live driver: the run is failed with the
+    reason, its MLflow run says KILLED (before: RUNNING for ever), and a rerun finishes it (then FINISHED)."""
+    spec = project.spec(LONG)
+    sweep = project.root / "oom"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ablate.cli.main", "run", str(spec), "--out", str(sweep)],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(lambda: any(_step(w) > 50 for w in _runs(sweep)))
+    work = _runs(sweep)[0]
+    os.kill(holder_here(work), signal.SIGKILL)
+    assert driver.wait(timeout=120) == 1  # a run failed
+    row = statuses(project, sweep)["two_stage-s0"]
+    assert row["state"] == "failed" and row["error"].startswith("the job ended without reporting"), row
+    client = MlflowClient(json.loads((sweep / "manifest.json").read_text())["tracking_uri"])
+    mlflow_id = json.loads((work / "run.json").read_text())["mlflow_run_id"]
+    assert client.get_run(mlflow_id).info.status == "KILLED"
