@@ -8,6 +8,7 @@ import typer
 
 from ablate.cli import (
     blind_commands,
+    data_commands,
     power_commands,
     report_commands,
     sweep_commands,
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 blind_commands.register(app)
 power_commands.register(app)
+data_commands.register(app)
 report_commands.register(app)
 sweep_commands.register(app)
 table_commands.register(app)
