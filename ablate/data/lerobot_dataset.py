@@ -1,8 +1,10 @@
 """lerobot's `LeRobotDataset`, imported with its start-up noise turned down.
 
-Without a system FFmpeg, lerobot logs torchcodec's whole library-loading traceback as a warning each time it
-picks a video backend, then falls back to pyav, which decodes fine; and Hugging Face `datasets` draws a progress
-bar for every internal `map`. Neither tells a researcher anything, and both bury ablate's own progress lines.
+ablate names the video backend itself (`ablate.data.video`: one line per process), but any `LeRobotDataset`
+opened or created without one makes lerobot probe torchcodec, and without a system FFmpeg it logs torchcodec's
+whole library-loading traceback as a warning each time before falling back to pyav, which decodes fine; that
+logger stays quiet. Hugging Face `datasets` draws a progress bar for every internal `map`. Neither tells a
+researcher anything, and both bury ablate's own progress lines.
 """
 
 from __future__ import annotations

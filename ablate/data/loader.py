@@ -77,7 +77,7 @@ class MixtureLoader:
             "action_dim_mask": dim_mask(source.action_dim, self.padding.action),
             "action_is_pad": raw["action_is_pad"],
             "embodiment": np.int64(self.embodiment_ids[name]),
-            "instruction": source.instruction if drawn.lang_kept else "",
+            "instruction": raw["instruction"] if drawn.lang_kept else "",
         }
         if "images" in raw:  # a dropped view stays in the batch; its mask hides it from attention
             out["images"], out["camera_mask"] = raw["images"], drawn.camera_mask

@@ -18,6 +18,7 @@ import numpy as np
 from ablate.data.checks import check_dataset
 from ablate.data.embodiments import Embodiment, embodiment
 from ablate.data.frames import Frame, to_labels
+from ablate.data.language import frame_instructions
 from ablate.data.normalize import Stats, StatsCache
 
 
@@ -43,6 +44,7 @@ class SourceConfig:
 class EmbodimentSource:
     def __init__(self, cfg: SourceConfig):
         from ablate.data.lerobot_dataset import lerobot_dataset_class
+        from ablate.data.video import video_backend
 
         LeRobotDataset = lerobot_dataset_class()
 
@@ -56,7 +58,8 @@ class EmbodimentSource:
             self.embodiment: Embodiment = embodiment(self.description.embodiment)
         except KeyError as e:
             raise DatasetError(f"dataset {self.name}: {e.args[0]}") from None
-        full = LeRobotDataset(f"ablate/{self.name}", root=root)
+        backend = video_backend(root, decoding=cfg.images)
+        full = LeRobotDataset(f"ablate/{self.name}", root=root, video_backend=backend)
         cap = cfg.max_episodes if cfg.split == "train" else None
         self.episodes = _split(full.meta.total_episodes, cfg.split, cfg.val_fraction, cfg.split_seed, cap)
         if cap is not None and len(self.episodes) < cap:
@@ -65,7 +68,9 @@ class EmbodimentSource:
                 f"but its train split has {len(self.episodes)}"
             )
         self.dataset = (
-            full if cfg.split == "all" else LeRobotDataset(f"ablate/{self.name}", root=root, episodes=self.episodes)
+            full
+            if cfg.split == "all"
+            else LeRobotDataset(f"ablate/{self.name}", root=root, episodes=self.episodes, video_backend=backend)
         )
         table = self.dataset.hf_dataset.with_format("numpy")[:]
         missing = [k for k in self._needed_keys() if k not in table]
@@ -79,6 +84,7 @@ class EmbodimentSource:
         episode = np.asarray(table["episode_index"])
         keep = np.isin(episode, self.episodes)
         self.columns = {k: v[keep] for k, v in self.columns.items()}
+        self.instructions = frame_instructions(root, self.description.instruction, table, self.dataset.meta.tasks)[keep]
         self.rows = np.flatnonzero(keep)  # row in `self.dataset` of each kept frame (for images)
         episode = episode[keep]
         # Index of the last frame of each frame's episode: chunks never cross episodes (padding repeats the end).
@@ -157,10 +163,11 @@ class EmbodimentSource:
         return self.cfg.frame.arm_dim(self.embodiment.arm_dof) + 1
 
     def sample(self, i: int) -> dict[str, Any]:
-        """State [state_dim], labels [H, action_dim], action_is_pad [H] for the i-th (subsampled) frame, plus the
-        environment state [E] and camera images [N, 3, h, w] when configured."""
+        """State [state_dim], labels [H, action_dim], action_is_pad [H] and the instruction (str) for the i-th
+        (subsampled) frame, plus the environment state [E] and camera images [N, 3, h, w] when configured."""
         out = self._arm_sample(i)
         t, d = int(self.starts[i]), self.description
+        out["instruction"] = str(self.instructions[t])
         if self.cfg.environment_state:
             out["environment_state"] = self.columns[d.environment_state][t].astype(np.float32)
         if self.cfg.images:
@@ -179,10 +186,6 @@ class EmbodimentSource:
         labels = to_labels(self.cfg.frame, self.current[t], self.target[steps], gripper)
         state = np.r_[self.columns[d.joint_state][t], self.columns[d.gripper_state][t]]
         return {"state": state.astype(np.float32), "actions": labels.astype(np.float32), "action_is_pad": pad}
-
-    @property
-    def instruction(self) -> str:
-        return self.description.instruction
 
     @property
     def environment_state_dim(self) -> int:

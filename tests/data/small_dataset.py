@@ -23,8 +23,24 @@ TRAIN_OVERRIDES = (
 )
 
 
-def write_small_dataset(root: Path) -> Path:
-    """`root` (a folder named like `Panda_lift`): 4 episodes of 12 frames, 7 joints, 2 gripper values, 8 actions."""
+CAMERA = "observation.images.front"
+# SVT-AV1, lerobot's default video codec, fails (SIGFPE) on frames much smaller than this.
+VIDEO_SIZE = 64
+
+
+def write_small_dataset(
+    root: Path,
+    *,
+    episodes: int = EPISODES,
+    frames: int = FRAMES,
+    tasks: tuple[str, ...] = ("wave",),
+    instruction: str = "",
+    video: bool = False,
+) -> Path:
+    """`root` (a folder named like `Panda_lift`): 4 episodes of 12 frames, 7 joints, 2 gripper values, 8 actions.
+
+    Episode e is recorded with the task string `tasks[e % len(tasks)]`; `instruction` goes into the description;
+    `video`: also a camera (`CAMERA`, stored as video), each frame one grey level, 20 + 10·t at frame t."""
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
 
     from ablate.data.description import DatasetDescription
@@ -34,22 +50,34 @@ def write_small_dataset(root: Path) -> Path:
         "observation.gripper_qpos": {"dtype": "float32", "shape": (2,), "names": None},
         "action": {"dtype": "float32", "shape": (8,), "names": None},
     }
-    ds = LeRobotDataset.create("me/small", fps=10, root=root, features=features, robot_type="Panda", use_videos=False)
-    for episode in range(EPISODES):
-        for t in range(FRAMES):
+    if video:
+        shape = (VIDEO_SIZE, VIDEO_SIZE, 3)
+        features[CAMERA] = {"dtype": "video", "shape": shape, "names": ["height", "width", "channels"]}
+    ds = LeRobotDataset.create(
+        "me/small", fps=10, root=root, features=features, robot_type="Panda", use_videos=video, video_backend="pyav"
+    )
+    for episode in range(episodes):
+        for t in range(frames):
             q = np.full(7, 0.1 * t + episode, dtype=np.float32)
-            ds.add_frame(
-                {
-                    "observation.joint_pos": q,
-                    "observation.gripper_qpos": np.zeros(2, np.float32),
-                    "action": np.r_[q + 0.1, 1.0].astype(np.float32),
-                    "task": "wave",
-                }
-            )
+            frame = {
+                "observation.joint_pos": q,
+                "observation.gripper_qpos": np.zeros(2, np.float32),
+                "action": np.r_[q + 0.1, 1.0].astype(np.float32),
+                "task": tasks[episode % len(tasks)],
+            }
+            if video:
+                frame[CAMERA] = np.full(shape, 20 + 10 * t, dtype=np.uint8)
+            ds.add_frame(frame)
         ds.save_episode()
     ds.finalize()
     description = DatasetDescription(
-        embodiment="Panda", fps=10, eef_pose=None, environment_state=None, action_layout="joints_gripper"
+        embodiment="Panda",
+        fps=10,
+        eef_pose=None,
+        environment_state=None,
+        action_layout="joints_gripper",
+        cameras=[CAMERA] if video else [],
+        instruction=instruction,
     )
     description.save(root)
     return root
