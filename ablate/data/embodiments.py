@@ -1,4 +1,5 @@
-"""The embodiment registry: everything robot-specific lives here, one entry per robot.
+"""Embodiments by name: robots are configuration (`embodiment_file.py`), found beside the spec, in the user's
+folder, or among the testbed's robots shipped in `ablate/data/robots/`.
 
 EEF pose convention for all testbed robots: robosuite's controller site frame (`robot0_eef_pos`,
 `robot0_eef_quat_site`), position in metres in the scene's world frame (the robot base sits at a fixed offset
@@ -7,70 +8,70 @@ with identity rotation), quaternion xyzw with w >= 0. (`robot0_eef_quat` is the 
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ablate.data.embodiment_file import Arm, Embodiment, Gripper, Kinematics, load_embodiment_file
+from ablate.errors import InputError, Problem, did_you_mean
+
+__all__ = ["EMBODIMENTS", "Arm", "Embodiment", "Gripper", "Kinematics", "embodiment", "user_folder"]
+
+SHIPPED = Path(__file__).with_name("robots")  # the testbed's robots (package data)
+USER_FOLDER_VARIABLE = "ABLATE_EMBODIMENTS"
+SUFFIX = ".yaml"
 
 
-@dataclass(frozen=True)
-class Embodiment:
-    name: str
-    arm_dof: int
-    joint_names: tuple[str, ...]
-    gripper: str  # robosuite gripper model
-    gripper_dims: int  # entries of the gripper's joint-position observation
-    mjcf: str = ""  # robosuite's robot model folder (models/assets/robots/<mjcf>/robot.xml), for kinematics
-    # The controller site in the frame of the arm's last body (`right_hand`): x y z qx qy qz qw. It depends on
-    # the gripper; measured in robosuite and checked by tests/data/test_kinematics.py.
-    hand_to_site: tuple[float, ...] = (0.0, 0.0, 0.2075, 0.0, 0.0, -0.70710678, 0.70710678)
-    cameras: tuple[str, ...] = ("agentview", "robot0_eye_in_hand")
-    eef_convention: str = "robosuite site frame, base = world, quaternion xyzw (w >= 0)"
-
-    @property
-    def state_dim(self) -> int:
-        return self.arm_dof + self.gripper_dims
+def user_folder() -> Path:
+    return Path(os.environ.get(USER_FOLDER_VARIABLE) or Path.home() / ".config" / "ablate" / "embodiments")
 
 
-EMBODIMENTS: dict[str, Embodiment] = {
-    e.name: e
-    for e in (
-        Embodiment(
-            "Panda",
-            7,
-            tuple(f"joint{i}" for i in range(1, 8)),
-            "PandaGripper",
-            2,
-            "panda",
-            (0.0, 0.0, 0.097, 0.0, 0.0, -0.70710678, 0.70710678),
-        ),
-        # robosuite's default Robotiq85 lets scripted grasps slip (UR5e: 0–1 of 6 lifts, Kinova3: 3 of 5); with
-        # the Robotiq140 both lift 20 of 20, so the testbed's UR5e and Kinova3 carry it.
-        Embodiment(
-            "UR5e",
-            6,
-            (
-                "shoulder_pan_joint",
-                "shoulder_lift_joint",
-                "elbow_joint",
-                "wrist_1_joint",
-                "wrist_2_joint",
-                "wrist_3_joint",
-            ),
-            "Robotiq140Gripper",
-            6,
-            "ur5e",
-        ),
-        Embodiment("Kinova3", 7, tuple(f"Actuator{i}" for i in range(1, 8)), "Robotiq140Gripper", 6, "kinova3"),
-        Embodiment("IIWA", 7, tuple(f"joint_{i}" for i in range(1, 8)), "Robotiq140Gripper", 6, "iiwa"),
+# The testbed's robots, in the order `ablate testbed` and its messages list them.
+TESTBED_ROBOTS = ("Panda", "UR5e", "Kinova3", "IIWA")
+EMBODIMENTS: dict[str, Embodiment] = {n: load_embodiment_file(SHIPPED / f"{n}{SUFFIX}") for n in TESTBED_ROBOTS}
+
+
+class UnknownEmbodiment(InputError, KeyError):
+    """No embodiment file by that name. A KeyError too, as callers catch it (and `args[0]` is the message)."""
+
+    def __init__(self, message: str):
+        self.problems = [Problem("", "", message)]
+        Exception.__init__(self, message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # not KeyError's repr-quoting
+
+
+def embodiment(name: str | Path, search: Iterable[str | Path] = ()) -> Embodiment:
+    """The embodiment `name`, the first found of:
+    1. `name` itself, when it is a path to a YAML file (absolute, or relative to the working directory);
+    2. `<folder>/<name>.yaml` for each folder of `search`, in order (e.g. the spec's `embodiments/` folder);
+    3. `<user folder>/<name>.yaml`: `$ABLATE_EMBODIMENTS`, by default `~/.config/ablate/embodiments`;
+    4. the shipped testbed robots (`EMBODIMENTS`)."""
+    name = str(name)
+    if name.endswith((".yaml", ".yml")) or os.sep in name:
+        return load_embodiment_file(Path(name).expanduser())
+    folders = [(Path(f), "given") for f in search] + [(user_folder(), f"user folder, ${USER_FOLDER_VARIABLE}")]
+    for folder, _ in folders:
+        path = folder / f"{name}{SUFFIX}"
+        if path.is_file():
+            return _named(load_embodiment_file(path), name)
+    if name in EMBODIMENTS:
+        return EMBODIMENTS[name]
+    found = {p.stem for f, _ in folders if f.is_dir() for p in f.glob(f"*{SUFFIX}")}
+    known = [*EMBODIMENTS, *sorted(found - set(EMBODIMENTS))]
+    looked = "; ".join(f"{f} ({why})" for f, why in folders) + f"; {SHIPPED} (shipped)"
+    raise UnknownEmbodiment(
+        f"unknown embodiment '{name}'{did_you_mean(name, known)}; known: {', '.join(known)}. "
+        f"Looked for {name}{SUFFIX} in: {looked}"
     )
-}
 
 
-def embodiment(name: str) -> Embodiment:
-    if name not in EMBODIMENTS:
-        hint = difflib.get_close_matches(name, list(EMBODIMENTS), n=1)
-        raise KeyError(
-            f"unknown embodiment '{name}'"
-            + (f" (did you mean '{hint[0]}'?)" if hint else "")
-            + f"; known: {', '.join(EMBODIMENTS)}"
+def _named(found: Embodiment, name: str) -> Embodiment:
+    """A file found as `<name>.yaml` names that embodiment: two names for one robot would be read differently
+    by the lookup and by the records (trial tables, statistics) that carry `embodiment.name`."""
+    if found.name != name:
+        raise InputError.single(
+            found.file or name, "name", f"is '{found.name}', but the file is found as '{name}': make them equal"
         )
-    return EMBODIMENTS[name]
+    return found
