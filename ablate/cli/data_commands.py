@@ -41,3 +41,27 @@ def describe(
     typer.echo(f"wrote {target}: a draft; check the lines marked CHECK, then `ablate data check {dataset}`")
     if target.parent != Path(dataset).resolve().parent:
         typer.echo(f"runs find it when the config names it: data.descriptions.{Path(dataset).name}={target}")
+
+
+@data.command("check")
+def check(
+    dataset: Annotated[Path, typer.Argument(help="a LeRobot v3 dataset folder")],
+    description: Annotated[
+        Path | None, typer.Option(help="its description (default: found beside or inside it)")
+    ] = None,
+    frame: Annotated[
+        list[str] | None, typer.Option(help="an action frame the study needs; exit 2 if unsupported")
+    ] = None,
+) -> None:
+    """Validate a description against the data: ranges per role, the action frames it supports and why not others."""
+    from ablate.data.inspection import inspect_dataset
+
+    result = inspect_dataset(dataset, description)
+    typer.echo("\n".join(result.lines))
+    for f in frame or []:
+        if f not in result.support:
+            raise InputError.single(
+                "--frame", "", f"unknown action frame {f!r}; expected one of {', '.join(result.support)}"
+            )
+        if result.support[f] is not None:
+            raise InputError.single(dataset, "", f"action frame {f}: {result.support[f]}")

@@ -1,5 +1,6 @@
-"""A dataset's files checked before anything reads them for training: `meta/info.json` (lerobot's), `meta/ablate.json`
-(ablate's description), and every Parquet file (readable to its end; no NaN, infinity or null in a float column).
+"""A dataset's files checked before anything reads them for training: `meta/info.json` (lerobot's), its description
+(ablate's, found as `ablate/data/description.py` says; every feature reference checked against info.json), and every
+Parquet file (readable to its end; no NaN, infinity or null in a float column).
 
 A fault is an `InputError` naming the file, the key or column, what is wrong and what to do, so `ablate plan`,
 `ablate run` and `ablate train` stop with exit 2 before writing anything, and a job that meets one anyway fails
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ablate.data.description import DESCRIPTION_FILE, DatasetDescription
+from ablate.data.description import DatasetDescription, find_description
+from ablate.data.features import FeatureRef, FeatureRefError
 from ablate.errors import InputError, Problem
 
 INFO_FILE = Path("meta") / "info.json"
@@ -44,18 +46,20 @@ PLAN_ROWS_BYTES = 2**30  # planning reads the rows of datasets whose data files 
 _found: dict[tuple, list[Problem]] = {}  # this process's verdicts, by `_content_key` and `rows`
 
 
-def check_dataset(root: Path, rows: bool = True) -> DatasetDescription:
+def check_dataset(root: Path, rows: bool = True, description: Path | None = None) -> DatasetDescription:
     """The dataset's description, once its files are found sound; InputError naming the first faults otherwise.
-    `rows`: read every row of the float columns of data/ (NaN, infinity, null), not only each file's footer."""
+    `rows`: read every row of the float columns of data/ (NaN, infinity, null), not only each file's footer.
+    `description`: the description file the config names for it (else the one found beside or inside it)."""
     root = Path(root)
     info = _info(root)
-    description = DatasetDescription.load(root)
-    _check_description(root, description, info)
+    path = find_description(root, description)
+    found = DatasetDescription.load(path)
+    _check_description(path, found, info)
     key = (_content_key(root), rows)
     if key not in _found:
         _found[key] = _parquet_problems(root, rows)
     _raise_if(_found[key])
-    return description
+    return found
 
 
 def rows_at_plan(root: Path) -> bool:
@@ -98,21 +102,32 @@ def _json_type(kind: type) -> str:
     return {str: "a string", int: "an integer", dict: "an object"}.get(kind, kind.__name__)
 
 
-def _check_description(root: Path, description: DatasetDescription, info: dict) -> None:
-    """The description's embodiment is known and the keys every run reads are features of the dataset."""
+def _check_description(path: Path, description: DatasetDescription, info: dict) -> None:
+    """The description's embodiment is known and every feature it references is in the dataset, with the values
+    it takes (by range, index or name)."""
     from ablate.data.embodiments import embodiment
 
-    path, problems = root / DESCRIPTION_FILE, []
+    problems = []
     try:
         embodiment(description.embodiment)
     except KeyError as e:
         problems.append(Problem(str(path), "embodiment", e.args[0]))
-    features = sorted(info["features"])
-    for field in ("joint_state", "gripper_state", "action"):
-        key = getattr(description, field)
-        if key not in info["features"]:
-            message = f"{key!r} is not a feature of the dataset ({INFO_FILE} lists: {', '.join(features)})"
-            problems.append(Problem(str(path), field, message))
+    features = info["features"]
+    for side in ("state", "action"):
+        recorded = getattr(description, side)
+        for key in ("joints", "grippers", "eef"):
+            for i, ref in enumerate(getattr(recorded, key) or []):
+                try:
+                    FeatureRef.parse(ref).indices(features)
+                except FeatureRefError as e:
+                    problems.append(Problem(str(path), f"{side}.{key}[{i}]", str(e)))
+    for key, names in (("cameras", description.cameras), ("environment_state", [description.environment_state])):
+        for name in (n for n in names if n):
+            if name not in features:
+                listed = ", ".join(sorted(features))
+                problems.append(
+                    Problem(str(path), key, f"{name!r} is not a feature of the dataset ({INFO_FILE} lists: {listed})")
+                )
     _raise_if(problems)
 
 

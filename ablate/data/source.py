@@ -20,6 +20,8 @@ from ablate.data.embodiments import Embodiment, embodiment
 from ablate.data.frames import Frame, to_labels
 from ablate.data.language import frame_instructions
 from ablate.data.normalize import Stats, StatsCache
+from ablate.data.recorded import RecordedError, RobotArrays, needed_features, read_robot
+from ablate.data.support import FrameUnsupported, eef_source
 
 
 class DatasetError(ValueError):
@@ -39,6 +41,7 @@ class SourceConfig:
     images: bool = False  # also serve the described cameras (decoded by LeRobotDataset, per sample)
     max_episodes: int | None = None  # train split only: keep this many of its episodes (a seeded subset)
     joint_only: bool = False  # read as joint-only data: recorded EEF poses ignored, EEF by forward kinematics
+    description: Path | None = None  # the description file named in the config (else found: description.py)
 
 
 class EmbodimentSource:
@@ -53,7 +56,7 @@ class EmbodimentSource:
         self.name = root.name
         # Its files checked first: a fault is named (file, column, episode) rather than met as a traceback from
         # inside Hugging Face `datasets`, in a job that reaches data no plan has checked.
-        self.description = check_dataset(root, rows=True)
+        self.description = check_dataset(root, rows=True, description=cfg.description)
         try:
             self.embodiment: Embodiment = embodiment(self.description.embodiment)
         except KeyError as e:
@@ -73,17 +76,22 @@ class EmbodimentSource:
             else LeRobotDataset(f"ablate/{self.name}", root=root, episodes=self.episodes, video_backend=backend)
         )
         table = self.dataset.hf_dataset.with_format("numpy")[:]
+        features = self.dataset.meta.features
         missing = [k for k in self._needed_keys() if k not in table]
         if missing:
             raise DatasetError(
                 f"dataset {self.name}: no feature {', '.join(map(repr, missing))} "
-                f"(it has {', '.join(sorted(self.dataset.meta.features))})"
+                f"(it has {', '.join(sorted(features))})"
             )
         self.columns = {k: np.asarray(table[k]) for k in self._needed_keys()}
-        self._check_columns()
+        try:
+            robot = read_robot(self.description, self.embodiment, features, self.columns)
+        except RecordedError as e:
+            raise DatasetError(f"dataset {self.name}: {e}") from None
         episode = np.asarray(table["episode_index"])
         keep = np.isin(episode, self.episodes)
         self.columns = {k: v[keep] for k, v in self.columns.items()}
+        self.robot: RobotArrays = robot.take(keep)
         self.instructions = frame_instructions(root, self.description.instruction, table, self.dataset.meta.tasks)[keep]
         self.rows = np.flatnonzero(keep)  # row in `self.dataset` of each kept frame (for images)
         episode = episode[keep]
@@ -102,7 +110,7 @@ class EmbodimentSource:
 
     def _needed_keys(self) -> list[str]:
         d = self.description
-        keys = [d.joint_state, d.gripper_state, d.action]
+        keys = needed_features(d)
         if self.cfg.environment_state:
             if not d.environment_state:
                 raise DatasetError(
@@ -115,52 +123,33 @@ class EmbodimentSource:
                 f"dataset {self.name}: the model wants images, but the dataset has no cameras "
                 "(recorded with --no-images?)"
             )
-        return keys + ([d.eef_pose] if self._recorded_eef else [])
-
-    @property
-    def _recorded_eef(self) -> bool:
-        """EEF-frame labels come from the recorded poses (else from forward kinematics of the joints)."""
-        d = self.description
-        return bool(d.eef_pose) and not self.cfg.frame.is_joint and not self.cfg.joint_only
-
-    def _check_columns(self) -> None:
-        e, d = self.embodiment, self.description
-        action_dim = e.arm_dof + (8 if d.action_layout == "joints_eef_gripper" else 1)
-        expected = {d.joint_state: e.arm_dof, d.gripper_state: e.gripper_dims, d.action: action_dim}
-        if self._recorded_eef:
-            expected[d.eef_pose] = 7
-        for key, dim in expected.items():
-            values = self.columns[key]
-            if values.ndim != 2 or values.shape[1] != dim:
-                raise DatasetError(
-                    f"dataset {self.name}: '{key}' has shape {values.shape[1:]}, expected ({dim},) for {e.name}"
-                )
-            if not np.isfinite(values).all():
-                raise DatasetError(f"dataset {self.name}: '{key}' holds NaN or infinite values")
+        return keys
 
     def _arm_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(current, target) per frame for the arm: joints, or EEF poses (recorded, else by forward kinematics)."""
-        d, dof = self.description, self.embodiment.arm_dof
-        action = self.columns[d.action].astype(np.float64)
-        joints = self.columns[d.joint_state].astype(np.float64)
+        """(current, target) per frame for the arm: joints, or EEF poses from one source — both recorded, or both
+        by forward kinematics of the joints (`ablate.data.support`)."""
+        r = self.robot
         if self.cfg.frame.is_joint:
-            return joints, action[:, :dof]
-        if self._recorded_eef and d.action_layout == "joints_eef_gripper":
-            return self.columns[d.eef_pose].astype(np.float64), action[:, dof : dof + 7]
+            return r.joints, r.joint_targets
+        try:
+            source = eef_source(self.description, self.embodiment, self.cfg.joint_only)
+        except FrameUnsupported as e:
+            raise DatasetError(f"dataset {self.name}: action frame {self.cfg.frame.name}: {e}") from None
+        if source == "recorded":
+            return r.eef, r.eef_targets
         from ablate.data.kinematics import ForwardKinematics
 
-        fk = ForwardKinematics(self.embodiment, tuple(d.base_position))
-        current = self.columns[d.eef_pose].astype(np.float64) if self._recorded_eef else fk(joints)
-        return current, fk(action[:, :dof])
+        fk = ForwardKinematics(self.embodiment, tuple(self.description.base_position))
+        return fk(r.joints), fk(r.joint_targets)
 
     # -- samples ----------------------------------------------------------------------------------------
     @property
     def state_dim(self) -> int:
-        return self.embodiment.state_dim
+        return self.robot.joints.shape[1] + self.robot.grippers.shape[1]
 
     @property
     def action_dim(self) -> int:
-        return self.cfg.frame.arm_dim(self.embodiment.arm_dof) + 1
+        return self.cfg.frame.arm_dim(self.embodiment.arm_dof) + self.robot.gripper_commands.shape[1]
 
     def sample(self, i: int) -> dict[str, Any]:
         """State [state_dim], labels [H, action_dim], action_is_pad [H] and the instruction (str) for the i-th
@@ -181,10 +170,10 @@ class EmbodimentSource:
         steps = t + self.cfg.frame_step * np.arange(self.cfg.horizon) + self.cfg.frame_step - 1
         pad = steps > self.episode_end[t]
         steps = np.minimum(steps, self.episode_end[t])
-        d = self.description
-        gripper = self.columns[d.action][steps, -1:].astype(np.float64)  # the gripper command stays absolute
+        r = self.robot
+        gripper = r.gripper_commands[steps]  # every gripper's command stays absolute, in every frame
         labels = to_labels(self.cfg.frame, self.current[t], self.target[steps], gripper)
-        state = np.r_[self.columns[d.joint_state][t], self.columns[d.gripper_state][t]]
+        state = np.r_[r.joints[t], r.grippers[t]]
         return {"state": state.astype(np.float32), "actions": labels.astype(np.float32), "action_is_pad": pad}
 
     @property
@@ -210,10 +199,12 @@ class EmbodimentSource:
             "val_fraction": self.cfg.val_fraction,
             "split_seed": self.cfg.split_seed,
             "joint_only": self.cfg.joint_only,  # labels by forward kinematics differ (slightly) from recorded ones
+            # which features are the joints, grippers and poses: the description is not in the data's fingerprint
+            "description": self.description.model_dump_json(),
         }
         actions = cache.get_or_compute(cache.key(self.fingerprint, **params), compute) if cache else compute()
         d = self.description
-        state = np.concatenate([self.columns[d.joint_state], self.columns[d.gripper_state]], axis=1)[self.starts]
+        state = np.concatenate([self.robot.joints, self.robot.grippers], axis=1)[self.starts]
         out = {"actions": actions, "state": Stats.of(state, per_step=False)}
         if self.cfg.environment_state:
             out["environment_state"] = Stats.of(self.columns[d.environment_state][self.starts], per_step=False)

@@ -63,10 +63,49 @@ def dataset_file_problems(config: VlaConfig, rows: bool | None = None) -> list[P
         if not path.is_dir():
             continue
         try:
-            check_dataset(path, rows=rows_at_plan(path) if rows is None else rows)
+            description = check_dataset(path, rows=rows_at_plan(path) if rows is None else rows)
         except InputError as e:
             problems += [p for p in e.problems if p not in problems]
+            continue
+        why = _frame_refused(config, path, description)
+        if why:
+            problems.append(Problem(str(path), "data.action_frame", f"{config.data.action_frame}: {why}"))
+        problems += _width_problems(config, path, description)
     return problems
+
+
+def _width_problems(config: VlaConfig, path: Path, description) -> list[Problem]:
+    """A dataset's state and action widths fit the run's unified padded spaces (else the job would stop on them)."""
+    import json
+
+    from ablate.data.datasets import frame_of
+    from ablate.data.embodiments import embodiment
+    from ablate.data.features import FeatureRef
+
+    features = json.loads((path / "meta" / "info.json").read_text())["features"]
+    e = embodiment(description.embodiment)
+    state = sum(
+        len(FeatureRef.parse(r).indices(features)) for r in [*description.state.joints, *description.state.grippers]
+    )
+    action = frame_of(config.data).arm_dim(e.arm_dof) + e.gripper_action_dims
+    out = []
+    for key, width, limit, what in (
+        ("data.max_state_dim", state, config.data.max_state_dim, "state values"),
+        ("data.max_action_dim", action, config.data.max_action_dim, f"action values in {config.data.action_frame}"),
+    ):
+        if width > limit:
+            out.append(Problem(str(path), key, f"{width} {what} exceed {key} = {limit}: raise it to at least {width}"))
+    return out
+
+
+def _frame_refused(config: VlaConfig, path: Path, description) -> str | None:
+    """Why the dataset cannot give labels in the run's action frame (`ablate.data.support`), or None."""
+    from ablate.data.datasets import dataset_path
+    from ablate.data.embodiments import embodiment
+    from ablate.data.support import frame_support
+
+    joint_only = any(path == dataset_path(config.data, k) for k in config.data.joint_only)
+    return frame_support(description, embodiment(description.embodiment), joint_only)[config.data.action_frame]
 
 
 def _dataset_key(config: dict[str, Any]) -> str:

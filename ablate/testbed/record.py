@@ -122,7 +122,7 @@ def record_dataset(
             "seconds": time.perf_counter() - started,
             "per_episode": attempts,
         }
-        DatasetDescription(
+        DatasetDescription.flat(
             embodiment=robot,
             fps=CONTROL_HZ,
             instruction=env.task.instruction,

@@ -52,8 +52,8 @@ def _ablate_json(root):
 
 
 def _ablate_json_types(root):
-    edit_json(root / "meta" / "ablate.json", lambda d: d.update(fps="ten"))
-    return "meta/ablate.json: fps: Input should be a valid integer"
+    edit_json(root / "meta" / "ablate.json", lambda d: d.update(instruction=5))
+    return "meta/ablate.json: instruction: Input should be a valid string"
 
 
 def _info_json(root):

@@ -70,7 +70,7 @@ def write_small_dataset(
             ds.add_frame(frame)
         ds.save_episode()
     ds.finalize()
-    description = DatasetDescription(
+    description = DatasetDescription.flat(
         embodiment="Panda",
         fps=10,
         eef_pose=None,

@@ -88,19 +88,21 @@ def test_a_broken_ablate_json_names_the_file_and_the_key(dataset):
     path = dataset / "meta" / "ablate.json"
     good = path.read_text()
     path.write_text(good[: len(good) // 2])
-    assert f"{path}: not valid JSON (" in refused(dataset) and "DatasetDescription(...).save(root)" in refused(dataset)
+    assert f"{path}: not valid JSON (" in refused(dataset) and "`ablate data describe DATASET` drafts one" in refused(
+        dataset
+    )
     path.write_text(good)
-    edit_json(path, lambda d: d.update(fps="ten", camras=[]))
+    edit_json(path, lambda d: d.update(instruction=5, camras=[]))
     message = refused(dataset)
-    assert f"{path}: fps: Input should be a valid integer" in message and "(got 'ten')" in message
+    assert f"{path}: instruction: Input should be a valid string" in message and "(got 5)" in message
     assert f"{path}: camras: unknown key (did you mean 'cameras'?)" in message
     path.write_text(good)
-    edit_json(path, lambda d: d.update(embodiment="Pandas", joint_state="observation.q"))
+    edit_json(path, lambda d: (d.update(embodiment="Pandas"), d["state"].update(joints=["observation.q"])))
     message = refused(dataset)
     assert f"{path}: embodiment: unknown embodiment 'Pandas' (did you mean 'Panda'?); known: Panda" in message
-    assert f"{path}: joint_state: 'observation.q' is not a feature of the dataset" in message
+    assert f"{path}: state.joints[0]: observation.q: no feature 'observation.q' in the dataset" in message
     path.unlink()
-    assert f"{path}: no such file;" in refused(dataset)
+    assert f"{dataset}: no description of this dataset: write one to {dataset}.ablate.yaml" in refused(dataset)
 
 
 def test_a_broken_info_json_names_the_file_and_the_key(dataset):
@@ -126,7 +128,7 @@ def test_fixing_the_data_clears_the_verdict(dataset, small):
     put_nan(dataset, "action", episode=3, frames=range(2))
     refused(dataset)
     copy_dataset(small, dataset)  # the same files' content back: a new size or modification time
-    assert check_dataset(dataset).fps == 10
+    assert check_dataset(dataset).embodiment == "Panda"
 
 
 def _frame():

@@ -10,6 +10,7 @@ from ablate.data.description import DatasetDescription
 from ablate.data.frames import Frame, to_targets
 from ablate.data.normalize import StatsCache
 from ablate.data.source import DatasetError, EmbodimentSource, SourceConfig
+from ablate.data.support import eef_source
 from ablate.errors import InputError
 
 
@@ -100,13 +101,13 @@ def test_a_dataset_written_by_lerobot_itself_loads_and_bad_values_are_named(tmp_
             )
         ds.save_episode()
     ds.finalize()
-    DatasetDescription(embodiment="Panda", fps=10, eef_pose=None, environment_state=None).save(root)
+    DatasetDescription.flat(embodiment="Panda", fps=10, eef_pose=None, environment_state=None).save(root)
     src = source(root, "joint_delta", split="all")
     np.testing.assert_allclose(src.sample(0)["actions"][:3, 0], [0.1, 0.2, 0.3], atol=1e-6)
     with pytest.raises(
-        DatasetError, match=r"Panda_handmade: 'observation\.joint_pos' has shape \(7,\), expected \(6,\)"
+        DatasetError, match=r"Panda_handmade: state\.joints \(observation\.joint_pos\) holds 7 values, expected 6"
     ):
-        DatasetDescription(embodiment="UR5e", fps=10, eef_pose=None, environment_state=None).save(root)
+        DatasetDescription.flat(embodiment="UR5e", fps=10, eef_pose=None, environment_state=None).save(root)
         source(root, "joint_abs", split="all")
 
 
@@ -130,10 +131,11 @@ def test_missing_features_and_unknown_embodiments_are_named(testbed_root, tmp_pa
     root = tmp_path / "Panda_lift"
     shutil.copytree(testbed_root / "Panda_lift", root)
     description = DatasetDescription.load(root)
-    # The keys every run reads, and the embodiment, are checked with the dataset's files (`ablate.data.checks`).
-    description.model_copy(update={"joint_state": "observation.qpos"}).save(root)
+    # The features every run reads, and the embodiment, are checked with the dataset's files (`ablate.data.checks`).
+    state = description.state
+    description.model_copy(update={"state": state.model_copy(update={"joints": ["observation.qpos"]})}).save(root)
     with pytest.raises(
-        InputError, match=r"ablate\.json: joint_state: 'observation\.qpos' is not a feature of the data"
+        InputError, match=r"ablate\.json: state\.joints\[0\]: observation\.qpos: no feature 'observation\.qpos'"
     ):
         source(root, "joint_abs", split="all")
     description.model_copy(update={"embodiment": "Pandaa"}).save(root)
@@ -141,16 +143,14 @@ def test_missing_features_and_unknown_embodiments_are_named(testbed_root, tmp_pa
         InputError, match=r"ablate\.json: embodiment: unknown embodiment 'Pandaa' \(did you mean 'Panda'\?\)"
     ):
         source(root, "joint_abs", split="all")
-    description.model_copy(update={"eef_pose": "observation.pose"}).save(root)  # read for EEF frames only
-    with pytest.raises(DatasetError, match=r"Panda_lift: no feature 'observation\.pose' \(it has "):
-        source(root, "eef_rel", split="all")
 
 
 def test_joint_only_reading_ignores_recorded_poses_and_matches_them_by_kinematics(testbed_root):
     # Rethink-VLA's D4 pool adds joint-only data: read so, a dataset's EEF labels come from forward kinematics.
     root = testbed_root / "Panda_lift"
     recorded, joint_only = source(root, "eef_rel", split="all"), source(root, "eef_rel", split="all", joint_only=True)
-    assert "observation.eef_pose" in recorded.columns and "observation.eef_pose" not in joint_only.columns
+    assert eef_source(recorded.description, recorded.embodiment) == "recorded"
+    assert eef_source(joint_only.description, joint_only.embodiment, joint_only=True) == "kinematics"
     for i in (0, 25, len(joint_only) - 1):
         np.testing.assert_allclose(joint_only.sample(i)["actions"], recorded.sample(i)["actions"], atol=1e-4)
 

@@ -1,0 +1,101 @@
+"""A dataset's robot arrays, read as recorded through its description's feature references: current joints and
+grippers, commanded joints and grippers, and the EEF poses when recorded. Checked against the embodiment: a width
+that does not match is an error naming the reference, never a silent reshape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ablate.data.description import DatasetDescription, Recorded
+from ablate.data.embodiments import Embodiment
+from ablate.data.features import FeatureRef, FeatureRefError
+
+
+class RecordedError(ValueError):
+    """The description's references do not fit the dataset or the embodiment; the message says which."""
+
+
+@dataclass(frozen=True)
+class RobotArrays:
+    joints: np.ndarray  # [N, dof] current joint positions
+    grippers: np.ndarray  # [N, G] current gripper state
+    joint_targets: np.ndarray  # [N, dof] commanded joint positions (absolute)
+    gripper_commands: np.ndarray  # [N, Ga] gripper commands (absolute in every frame)
+    eef: np.ndarray | None  # [N, 7] current EEF pose, when recorded
+    eef_targets: np.ndarray | None  # [N, 7] commanded EEF pose, when recorded
+
+    def take(self, keep: np.ndarray) -> RobotArrays:
+        def cut(a):
+            return None if a is None else a[keep]
+
+        return RobotArrays(*(cut(getattr(self, f)) for f in self.__dataclass_fields__))
+
+
+def read_robot(
+    description: DatasetDescription, embodiment: Embodiment, features: dict[str, Any], columns: dict[str, np.ndarray]
+) -> RobotArrays:
+    """The arrays of `description`'s references from the dataset's `columns` ({feature: column})."""
+
+    def read(refs: list[str] | None, role: str) -> np.ndarray | None:
+        if refs is None:
+            return None
+        try:
+            parts = [FeatureRef.parse(r).read(columns[FeatureRef.parse(r).feature], features) for r in refs]
+        except FeatureRefError as e:
+            raise RecordedError(f"{role}: {e}") from None
+        return np.concatenate(parts, axis=1).astype(np.float64) if parts else np.zeros((_rows(columns), 0))
+
+    s, a = description.state, description.action
+    arrays = RobotArrays(
+        read(s.joints, "state.joints"),
+        read(s.grippers, "state.grippers"),
+        read(a.joints, "action.joints"),
+        read(a.grippers, "action.grippers"),
+        read(s.eef, "state.eef"),
+        read(a.eef, "action.eef"),
+    )
+    _check_widths(arrays, description, embodiment)
+    return arrays
+
+
+def needed_features(description: DatasetDescription) -> list[str]:
+    """The low-dimensional features the robot arrays are read from."""
+    refs = [*_all(description.state), *_all(description.action)]
+    return list(dict.fromkeys(FeatureRef.parse(r).feature for r in refs))
+
+
+def _all(side: Recorded) -> list[str]:
+    return [*side.joints, *side.grippers, *(side.eef or [])]
+
+
+def _rows(columns: dict[str, np.ndarray]) -> int:
+    return len(next(iter(columns.values())))
+
+
+def _check_widths(arrays: RobotArrays, description: DatasetDescription, e: Embodiment) -> None:
+    arms = len(e.arms)
+    expected = {
+        "state.joints": (arrays.joints, e.arm_dof, f"{e.name}'s {e.arm_dof} arm joints"),
+        "action.joints": (arrays.joint_targets, e.arm_dof, f"{e.name}'s {e.arm_dof} arm joints"),
+        "state.grippers": (arrays.grippers, e.gripper_dims, f"{e.name}'s gripper state ({e.gripper_dims} values)"),
+        "action.grippers": (
+            arrays.gripper_commands,
+            e.gripper_action_dims,
+            f"{e.name}'s gripper commands ({e.gripper_action_dims} values)",
+        ),
+        "state.eef": (arrays.eef, 7 * arms, "7 per arm: position xyz + quaternion xyzw"),
+        "action.eef": (arrays.eef_targets, 7 * arms, "7 per arm: position xyz + quaternion xyzw"),
+    }
+    for role, (values, width, what) in expected.items():
+        if values is not None and values.shape[1] != width:
+            side, key = role.split(".")
+            refs = ", ".join(getattr(getattr(description, side), key) or [])
+            raise RecordedError(f"{role} ({refs}) holds {values.shape[1]} values, expected {width}: {what}")
+    if len(description.action.grippers) != len(description.state.grippers):
+        raise RecordedError(
+            f"state.grippers names {len(description.state.grippers)} gripper(s) and action.grippers "
+            f"{len(description.action.grippers)}: one command per gripper"
+        )
