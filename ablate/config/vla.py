@@ -31,6 +31,9 @@ class VlaData(Frozen):
     target: str | None = None  # the robot the mixture key `target` stands for
     target_episodes: PositiveInt | None = None
     joint_only: tuple[str, ...] = ()
+    # dataset (mixture key or folder name) -> its description file, relative to where the run starts; a dataset not
+    # named here is described beside it (<name>.ablate.yaml) or inside it (meta/ablate.json)
+    descriptions: dict[str, Path] = Field(default_factory=dict)
     action_frame: ActionFrame
     rotation: Rotation = "axis_angle"
     horizon: PositiveInt = 8

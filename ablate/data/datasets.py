@@ -83,7 +83,16 @@ def source_config(data: VlaData, path: Path, split: str, images: bool) -> Source
         images=images,
         max_episodes=_episode_cap(data, path, split),
         joint_only=any(path == dataset_path(data, k) for k in data.joint_only),
+        description=description_of(data, path),
     )
+
+
+def description_of(data: VlaData, path: Path) -> Path | None:
+    """The description file `data.descriptions` names for the dataset at `path` (by mixture key or folder name)."""
+    for key, file in data.descriptions.items():
+        if path.name == key or path == dataset_path(data, key):
+            return Path(file)
+    return None
 
 
 def _episode_cap(data: VlaData, path: Path, split: str) -> int | None:

@@ -55,7 +55,7 @@ def dataset_file_problems(config: VlaConfig, rows: bool | None = None) -> list[P
     one is `mixture_problems`' to report; a testbed one not generated yet is generated sound). `rows`: read every row
     of their data (default: only for a dataset small enough, `rows_at_plan`)."""
     from ablate.data.checks import check_dataset, rows_at_plan
-    from ablate.data.datasets import all_dataset_keys, dataset_path
+    from ablate.data.datasets import all_dataset_keys, dataset_path, description_of
 
     problems: list[Problem] = []
     for key in all_dataset_keys(config):
@@ -63,7 +63,8 @@ def dataset_file_problems(config: VlaConfig, rows: bool | None = None) -> list[P
         if not path.is_dir():
             continue
         try:
-            description = check_dataset(path, rows=rows_at_plan(path) if rows is None else rows)
+            rows_now = rows_at_plan(path) if rows is None else rows
+            description = check_dataset(path, rows=rows_now, description=description_of(config.data, path))
         except InputError as e:
             problems += [p for p in e.problems if p not in problems]
             continue

@@ -114,3 +114,35 @@ def test_the_bimanual_grippers_stay_absolute_in_a_relative_frame(datasets):
 
     steps = np.minimum(np.arange(3, 11), src.episode_end[3])
     np.testing.assert_allclose(np_grippers, commands[steps], atol=1e-6)
+
+
+def test_a_dataset_in_a_cache_is_described_by_a_file_the_config_names(project, datasets):
+    """A dataset the researcher may not write beside (a hub cache): its description lives with the study and the
+    config names it (`data.descriptions`)."""
+    cache = project.root / ".cache" / "huggingface" / "lerobot"
+    shutil.copytree(datasets / "franka_push", cache / "franka_push")
+    mine = project.root / "study"
+    (mine / "embodiments").mkdir(parents=True)
+    shutil.copy(ROBOTS / "franka.yaml", mine / "embodiments" / "franka.yaml")
+    described = project.cli("data", "describe", cache / "franka_push", "--out", mine / "franka_push.yaml")
+    assert described.code == 0, described.stderr
+    # its embodiment (`franka`, the dataset's robot_type) is found beside the description: study/embodiments/
+    out = project.root / "cached"
+    args = (
+        "train",
+        "testbed/tiny",
+        "--out",
+        out,
+        f"data.root={cache}",
+        "~data.mixture",
+        "+data.mixture={franka_push: 1.0}",
+    )
+    unnamed = project.cli(*args, "data.action_frame=joint_abs", *TRAIN)
+    assert unnamed.code == 2 and "no description of this dataset" in unnamed.stderr and not out.exists()
+    named = f"+data.descriptions={{franka_push: {mine / 'franka_push.yaml'}}}"
+    done = project.cli(*args, named, "data.action_frame=joint_abs", *TRAIN)
+    assert done.code == 0, done.stderr[-2000:]
+    assert (
+        not (cache / "franka_push.ablate.yaml").exists()
+        and not (cache / "franka_push" / "meta" / "ablate.json").exists()
+    )
