@@ -99,6 +99,8 @@ def tune_arms(
         told += driver.tell_finished(plan, studies, others.statuses, others.owner, done_only=True)
         if told or any(s.active for s in statuses):
             continue
+        if driver.finished(studies, k):  # another driver sharing the storage told the last trials meanwhile
+            break
         if not others.waiting:
             for name in others.orphaned:
                 emit(on_progress, f"not run here: {name}, whose driver is not running; rerun that driver to end it")

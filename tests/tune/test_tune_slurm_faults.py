@@ -171,7 +171,7 @@ def test_a_second_tuning_driver_on_the_same_sweep_is_refused_at_once(slurm, proj
     assert codes == [0, 2], [log[-2000:] for _, log in ended]
     refused = next(log for code, log in ended if code == 2)
     winner = next(d for d, (code, _) in zip(drivers, ended, strict=True) if code == 0)
-    assert f"(pid {winner.pid}) is driving this sweep now" in " ".join(refused.split()), refused
+    assert f"pid {winner.pid}) is driving this sweep now" in " ".join(refused.split()), refused
     assert "Traceback" not in refused
     _assert_k_complete(f"sqlite:///{sweep / 'tune' / 'optuna.db'}", name)
     _assert_each_trained_once(sweep / "tune")
