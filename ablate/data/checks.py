@@ -128,6 +128,13 @@ def _check_description(path: Path, description: DatasetDescription, info: dict) 
                 problems.append(
                     Problem(str(path), key, f"{name!r} is not a feature of the dataset ({INFO_FILE} lists: {listed})")
                 )
+    if not problems:  # every reference resolves: their widths against the embodiment, from info.json alone
+        from ablate.data.recorded import RecordedError, check_widths, reference_widths
+
+        try:
+            check_widths(description, embodiment(description.embodiment), reference_widths(description, features))
+        except RecordedError as e:
+            problems.append(Problem(str(path), "", str(e)))
     _raise_if(problems)
 
 

@@ -90,9 +90,14 @@ def source_config(data: VlaData, path: Path, split: str, images: bool) -> Source
 def description_of(data: VlaData, path: Path) -> Path | None:
     """The description file `data.descriptions` names for the dataset at `path` (by mixture key or folder name)."""
     for key, file in data.descriptions.items():
-        if path.name == key or path == dataset_path(data, key):
+        if names_dataset(data, key, path):
             return Path(file)
     return None
+
+
+def names_dataset(data: VlaData, key: str, path: Path) -> bool:
+    """Whether a mixture-style key (robot, dataset folder name, or `target`) names the dataset at `path`."""
+    return path.name == key or ((key != TARGET_KEY or bool(data.target)) and path == dataset_path(data, key))
 
 
 def _episode_cap(data: VlaData, path: Path, split: str) -> int | None:

@@ -24,8 +24,12 @@ DESCRIPTION_FILE = Path("meta") / "ablate.json"
 BESIDE_SUFFIX = ".ablate.yaml"
 
 
-def _refs(value: str | list[str]) -> list[str]:
-    values = [value] if isinstance(value, str) else list(value)
+def _refs(value: object) -> list[str]:
+    """One reference or a list of them; anything else is the description's error at its key (a ValueError, which
+    pydantic reports, unlike a TypeError)."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"expected a feature reference or a list of them, got {value!r}")
     for v in values:
         FeatureRef.parse(v)  # a syntax error is the description's, at its key
     return values
@@ -171,7 +175,13 @@ def _from_flat(raw: dict, path: Path) -> dict:
         raise InputError.single(path, "embodiment", e.args[0]) from None
     action = flat.get("action", "action")
     layout = flat.get("action_layout", "joints_eef_gripper")
-    eef_pose = flat.get("eef_pose", "observation.eef_pose")
+    if layout not in ("joints_eef_gripper", "joints_gripper"):
+        hint = did_you_mean(str(layout), ["joints_eef_gripper", "joints_gripper"])
+        expected = "expected joints_eef_gripper or joints_gripper"
+        raise InputError.single(path, "action_layout", f"{layout!r}{hint}; {expected}")
+    # The optional features only where the file names them: the flat form's defaults were read only when a run
+    # used them, so a dataset without them trained in joint frames, and still does.
+    eef_pose = flat.get("eef_pose")
     with_eef = layout == "joints_eef_gripper"
     out = {
         "embodiment": flat["embodiment"],
@@ -186,7 +196,7 @@ def _from_flat(raw: dict, path: Path) -> dict:
             "eef": f"{action}[{dof}:{dof + 7}]" if with_eef else None,
         },
         "cameras": flat.get("cameras", []),
-        "environment_state": flat.get("environment_state", "observation.environment_state"),
+        "environment_state": flat.get("environment_state"),
         "instruction": flat.get("instruction", ""),
         "base_position": flat.get("base_position", [0.0, 0.0, 0.0]),
     }

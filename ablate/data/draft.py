@@ -52,8 +52,8 @@ def draft(root: Path) -> str:
         "# Features found:",
         *(f"#   {k}: {_shape(f)}" for k, f in features.items() if k not in BOOKKEEPING),
         "",
-        f"embodiment: {info.get('robot_type') or 'MY_ROBOT'}   # CHECK: the name of an embodiment file (embodiments/"
-        "<name>.yaml beside your spec, ~/.config/ablate/embodiments/, or shipped: Panda, UR5e, Kinova3, IIWA)",
+        f"embodiment: {info.get('robot_type') or 'MY_ROBOT'}   # CHECK: an embodiment file's name (embodiments/"
+        "<name>.yaml beside this description, ~/.config/ablate/embodiments/, or shipped: Panda, UR5e, Kinova3, IIWA)",
     ]
     for role, key in (("state", state_key), ("action", action_key)):
         lines += [f"{role}:"]

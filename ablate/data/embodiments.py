@@ -1,5 +1,6 @@
-"""Embodiments by name: robots are configuration (`embodiment_file.py`), found beside the spec, in the user's
-folder, or among the testbed's robots shipped in `ablate/data/robots/`.
+"""Embodiments by name: robots are configuration (`embodiment_file.py`), found by path (a dataset description
+resolves the one beside it), in the folders given, in the user's folder, or among the testbed's robots shipped in
+`ablate/data/robots/`.
 
 EEF pose convention for all testbed robots: robosuite's controller site frame (`robot0_eef_pos`,
 `robot0_eef_quat_site`), position in metres in the scene's world frame (the robot base sits at a fixed offset

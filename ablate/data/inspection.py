@@ -45,6 +45,8 @@ def inspect_dataset(root: Path, description: Path | None = None) -> Inspection:
     info = json.loads((root / "meta" / "info.json").read_text())
     features = info["features"]
     files = sorted((root / "data").rglob("*.parquet"))
+    if not files:
+        raise InputError.single(root / "data", "", "no Parquet data files: the dataset holds no frames")
     wanted = needed_features(d)
     table = {k: np.concatenate([_column(pq.read_table(f, columns=[k]), k) for f in files]) for k in wanted}
     try:

@@ -76,24 +76,47 @@ def _rows(columns: dict[str, np.ndarray]) -> int:
 
 
 def _check_widths(arrays: RobotArrays, description: DatasetDescription, e: Embodiment) -> None:
+    widths = {role: None if getattr(arrays, attr) is None else getattr(arrays, attr).shape[1] for role, attr in ROLES}
+    check_widths(description, e, widths)
+
+
+ROLES = (
+    ("state.joints", "joints"),
+    ("action.joints", "joint_targets"),
+    ("state.grippers", "grippers"),
+    ("action.grippers", "gripper_commands"),
+    ("state.eef", "eef"),
+    ("action.eef", "eef_targets"),
+)
+
+
+def reference_widths(description: DatasetDescription, features: dict[str, Any]) -> dict[str, int | None]:
+    """Each role's width from `meta/info.json` alone (no data read): what planning checks."""
+    out: dict[str, int | None] = {}
+    for role, _ in ROLES:
+        side, key = role.split(".")
+        refs = getattr(getattr(description, side), key)
+        out[role] = None if refs is None else sum(len(FeatureRef.parse(r).indices(features)) for r in refs)
+    return out
+
+
+def check_widths(description: DatasetDescription, e: Embodiment, widths: dict[str, int | None]) -> None:
+    """Each role as wide as the embodiment says (joints, gripper state and commands, 7 per arm for EEF poses), and
+    one command per gripper; RecordedError naming the role and its references otherwise."""
     arms = len(e.arms)
     expected = {
-        "state.joints": (arrays.joints, e.arm_dof, f"{e.name}'s {e.arm_dof} arm joints"),
-        "action.joints": (arrays.joint_targets, e.arm_dof, f"{e.name}'s {e.arm_dof} arm joints"),
-        "state.grippers": (arrays.grippers, e.gripper_dims, f"{e.name}'s gripper state ({e.gripper_dims} values)"),
-        "action.grippers": (
-            arrays.gripper_commands,
-            e.gripper_action_dims,
-            f"{e.name}'s gripper commands ({e.gripper_action_dims} values)",
-        ),
-        "state.eef": (arrays.eef, 7 * arms, "7 per arm: position xyz + quaternion xyzw"),
-        "action.eef": (arrays.eef_targets, 7 * arms, "7 per arm: position xyz + quaternion xyzw"),
+        "state.joints": (e.arm_dof, f"{e.name}'s {e.arm_dof} arm joints"),
+        "action.joints": (e.arm_dof, f"{e.name}'s {e.arm_dof} arm joints"),
+        "state.grippers": (e.gripper_dims, f"{e.name}'s gripper state ({e.gripper_dims} values)"),
+        "action.grippers": (e.gripper_action_dims, f"{e.name}'s gripper commands ({e.gripper_action_dims} values)"),
+        "state.eef": (7 * arms, "7 per arm: position xyz + quaternion xyzw"),
+        "action.eef": (7 * arms, "7 per arm: position xyz + quaternion xyzw"),
     }
-    for role, (values, width, what) in expected.items():
-        if values is not None and values.shape[1] != width:
+    for role, (width, what) in expected.items():
+        if widths.get(role) is not None and widths[role] != width:
             side, key = role.split(".")
             refs = ", ".join(getattr(getattr(description, side), key) or [])
-            raise RecordedError(f"{role} ({refs}) holds {values.shape[1]} values, expected {width}: {what}")
+            raise RecordedError(f"{role} ({refs}) holds {widths[role]} values, expected {width}: {what}")
     if len(description.action.grippers) != len(description.state.grippers):
         raise RecordedError(
             f"state.grippers names {len(description.state.grippers)} gripper(s) and action.grippers "

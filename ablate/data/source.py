@@ -201,6 +201,8 @@ class EmbodimentSource:
             "joint_only": self.cfg.joint_only,  # labels by forward kinematics differ (slightly) from recorded ones
             # which features are the joints, grippers and poses: the description is not in the data's fingerprint
             "description": self.description.model_dump_json(),
+            # the robot's file and its kinematic model: forward kinematics gives EEF labels (joint-only pools too)
+            "embodiment": _embodiment_fingerprint(self.embodiment),
         }
         actions = cache.get_or_compute(cache.key(self.fingerprint, **params), compute) if cache else compute()
         d = self.description
@@ -229,6 +231,15 @@ def _first(episode: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(episode == e)
         first[rows] = rows[0]
     return first
+
+
+def _embodiment_fingerprint(e: Embodiment) -> str:
+    h = hashlib.sha256(e.model_dump_json().encode())
+    for arm in e.arms:
+        model = arm.kinematics.model if arm.kinematics else ""
+        if model and Path(model).is_file():
+            h.update(Path(model).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _fingerprint(root: Path, episodes: list[int]) -> str:

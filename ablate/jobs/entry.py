@@ -123,20 +123,27 @@ def execute(work_dir: Path) -> dict[str, Any]:
         with sigterm_raises(rank == 0):
             result = load_job(run.job)(ctx)
     except BaseException as e:
-        if isinstance(e, SystemExit) and read_state(work_dir).get("status") == "requeued":
-            raise  # submitit exits this way after a preemption: the run goes on in the requeued job
+        try:
+            if isinstance(e, SystemExit) and read_state(work_dir).get("status") == "requeued":
+                raise  # submitit exits this way after a preemption: the run goes on in the requeued job
+            if rank == 0:
+                update_state(work_dir, status="failed", error=_error_text(e), finished=time.time())
+                status = "KILLED" if stopped_by_signal(e) else "FAILED"  # Ctrl-C, SIGTERM: nothing wrong with it
+                _quietly(lambda: tracker.finish(status))
+            raise
+        finally:
+            if lock is not None:
+                lock.close()
+    # The lock is held until the run says done: `ablate status` reads a held lock as "training", and a released
+    # lock with the state still "running" would read as a job that vanished (and be relaunched).
+    try:
         if rank == 0:
-            update_state(work_dir, status="failed", error=_error_text(e), finished=time.time())
-            status = "KILLED" if stopped_by_signal(e) else "FAILED"  # Ctrl-C, SIGTERM: nothing wrong with the run
-            _quietly(lambda: tracker.finish(status))
-        raise
+            ctx.save_ledger()
+            update_state(work_dir, status="done", result=result, finished=time.time())
+            tracker.finish("FINISHED")
     finally:
         if lock is not None:
             lock.close()
-    if rank == 0:
-        ctx.save_ledger()
-        update_state(work_dir, status="done", result=result, finished=time.time())
-        tracker.finish("FINISHED")
     return result
 
 

@@ -57,7 +57,7 @@ def dataset_file_problems(config: VlaConfig, rows: bool | None = None) -> list[P
     from ablate.data.checks import check_dataset, rows_at_plan
     from ablate.data.datasets import all_dataset_keys, dataset_path, description_of
 
-    problems: list[Problem] = []
+    problems: list[Problem] = _unmatched_descriptions(config)
     for key in all_dataset_keys(config):
         path = dataset_path(config.data, key)
         if not path.is_dir():
@@ -97,6 +97,20 @@ def _width_problems(config: VlaConfig, path: Path, description) -> list[Problem]
         if width > limit:
             out.append(Problem(str(path), key, f"{width} {what} exceed {key} = {limit}: raise it to at least {width}"))
     return out
+
+
+def _unmatched_descriptions(config: VlaConfig) -> list[Problem]:
+    """A `data.descriptions` key must name a dataset the run reads: a typo would leave that dataset described by
+    another file (beside or inside it) without a word."""
+    from ablate.data.datasets import all_dataset_keys, dataset_path, names_dataset
+
+    read = [dataset_path(config.data, k) for k in all_dataset_keys(config)]
+    names = ", ".join(p.name for p in read)
+    return [
+        Problem("config", f"data.descriptions.{key}", f"names no dataset this run reads (it reads {names})")
+        for key in config.data.descriptions
+        if not any(names_dataset(config.data, key, p) for p in read)
+    ]
 
 
 def _frame_refused(config: VlaConfig, path: Path, description) -> str | None:

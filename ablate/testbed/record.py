@@ -124,6 +124,8 @@ def record_dataset(
         }
         DatasetDescription.flat(
             embodiment=robot,
+            eef_pose="observation.eef_pose",
+            environment_state="observation.environment_state",
             fps=CONTROL_HZ,
             instruction=env.task.instruction,
             cameras=list(CAMERA_KEYS.values()) if images else [],

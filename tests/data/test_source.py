@@ -104,8 +104,8 @@ def test_a_dataset_written_by_lerobot_itself_loads_and_bad_values_are_named(tmp_
     DatasetDescription.flat(embodiment="Panda", fps=10, eef_pose=None, environment_state=None).save(root)
     src = source(root, "joint_delta", split="all")
     np.testing.assert_allclose(src.sample(0)["actions"][:3, 0], [0.1, 0.2, 0.3], atol=1e-6)
-    with pytest.raises(
-        DatasetError, match=r"Panda_handmade: state\.joints \(observation\.joint_pos\) holds 7 values, expected 6"
+    with pytest.raises(  # found from info.json with the files, before anything is read
+        InputError, match=r"ablate\.json: state\.joints \(observation\.joint_pos\) holds 7 values, expected 6"
     ):
         DatasetDescription.flat(embodiment="UR5e", fps=10, eef_pose=None, environment_state=None).save(root)
         source(root, "joint_abs", split="all")
