@@ -79,7 +79,10 @@ def make_executor(settings: LauncherSettings, folder: Path, job_name: str):
     if settings.kind == "debug":
         return submitit.DebugExecutor(folder=log_folder)
     if settings.kind == "local":
-        ex = submitit.LocalExecutor(folder=log_folder)
+        # One folder for every local job (file names carry the job id): with a per-job `%j` folder, submitit's
+        # controller process can open its log files before the driver has made that folder, and the job dies at
+        # once ("No such file or directory: …/submitit/<pid>/<pid>_0_log.out"; seen under CI's load).
+        ex = submitit.LocalExecutor(folder=folder / "local")
         ex.update_parameters(timeout_min=LOCAL_TIMEOUT_MIN)
         return ex
     assert settings.profile is not None
