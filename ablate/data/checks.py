@@ -51,7 +51,7 @@ def check_dataset(root: Path, rows: bool = True, description: Path | None = None
     `rows`: read every row of the float columns of data/ (NaN, infinity, null), not only each file's footer.
     `description`: the description file the config names for it (else the one found beside or inside it)."""
     root = Path(root)
-    info = _info(root)
+    info = read_info(root)
     path = find_description(root, description)
     found = DatasetDescription.load(path)
     _check_description(path, found, info)
@@ -68,7 +68,7 @@ def rows_at_plan(root: Path) -> bool:
     return sum(p.stat().st_size for p in (Path(root) / "data").rglob("*.parquet")) <= PLAN_ROWS_BYTES
 
 
-def _info(root: Path) -> dict:
+def read_info(root: Path) -> dict:
     """meta/info.json as lerobot reads it: a JSON object with the keys and types `DatasetInfo` needs."""
     path = root / INFO_FILE
     if not path.is_file():

@@ -69,13 +69,6 @@ class DatasetDescription(BaseModel):
     instruction: str = ""  # "" = each frame's own LeRobot task string; any text = that text for every frame
     base_position: list[float] = [0.0, 0.0, 0.0]  # robot base in the EEF poses' frame (forward kinematics)
 
-    def features(self) -> list[str]:
-        """Every feature this description reads."""
-        refs = [*self.state.joints, *self.state.grippers, *(self.state.eef or [])]
-        refs += [*self.action.joints, *self.action.grippers, *(self.action.eef or [])]
-        names = [FeatureRef.parse(r).feature for r in refs] + list(self.cameras)
-        return list(dict.fromkeys([*names, *([self.environment_state] if self.environment_state else [])]))
-
     def save(self, path: Path) -> None:
         """To `meta/ablate.json` (a dataset folder) or to the YAML file given."""
         path = Path(path)

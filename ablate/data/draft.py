@@ -6,14 +6,13 @@ Guesses are marked `CHECK` in the draft and never used silently: a run reads the
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ablate.data.checks import read_info
 from ablate.data.features import feature_names, feature_width
-from ablate.errors import InputError
 
 BOOKKEEPING = {"timestamp", "frame_index", "episode_index", "index", "task_index"}
 _GRIPPER = re.compile(r"grip|claw|jaw|finger", re.IGNORECASE)
@@ -33,7 +32,7 @@ class Side:
 
 def draft(root: Path) -> str:
     """The draft description of the dataset in `root`, as commented YAML."""
-    info = _info(root)
+    info = read_info(root)
     features: dict[str, dict[str, Any]] = info["features"]
     cameras = [k for k, f in features.items() if f.get("dtype") in ("image", "video")]
     vectors = {k: f for k, f in features.items() if k not in BOOKKEEPING and k not in cameras}
@@ -149,19 +148,6 @@ def _shape(spec: dict[str, Any]) -> str:
     names = feature_names(spec)
     shown = f" names {names[:8]}{' …' if len(names) > 8 else ''}" if names else ""
     return f"{spec.get('dtype')} {tuple(spec.get('shape') or ())}{shown}"
-
-
-def _info(root: Path) -> dict:
-    path = Path(root) / "meta" / "info.json"
-    try:
-        info = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError.single(path, "", "no such file: not a LeRobot v3 dataset folder") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError.single(path, "", f"not valid JSON ({e})") from None
-    if not isinstance(info, dict) or not isinstance(info.get("features"), dict):
-        raise InputError.single(path, "features", "missing: not a LeRobot v3 dataset's info.json")
-    return info
 
 
 def _tasks(root: Path) -> list[str]:

@@ -9,21 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ablate.data.checks import check_dataset
+from ablate.data.checks import check_dataset, read_info
 from ablate.data.description import find_description
 from ablate.data.embodiments import embodiment
-from ablate.data.recorded import RecordedError, needed_features, read_robot
+from ablate.data.recorded import ROLES, RecordedError, needed_features, read_robot
 from ablate.data.support import frame_support
 from ablate.errors import InputError
-
-ROLES = ("joints", "grippers", "joint_targets", "gripper_commands", "eef", "eef_targets")
-ROLE_KEYS = dict(
-    zip(
-        ROLES,
-        ("state.joints", "state.grippers", "action.joints", "action.grippers", "state.eef", "action.eef"),
-        strict=True,
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -34,15 +25,13 @@ class Inspection:
 
 def inspect_dataset(root: Path, description: Path | None = None) -> Inspection:
     """InputError (exit 2) for a description that does not fit the data."""
-    import json
-
     import pyarrow.parquet as pq
 
     root = Path(root)
     found = find_description(root, description)
     d = check_dataset(root, rows=False, description=description)
     e = embodiment(d.embodiment)
-    info = json.loads((root / "meta" / "info.json").read_text())
+    info = read_info(root)
     features = info["features"]
     files = sorted((root / "data").rglob("*.parquet"))
     if not files:
@@ -62,15 +51,13 @@ def inspect_dataset(root: Path, description: Path | None = None) -> Inspection:
         f"description: {found}",
         f"embodiment: {e.name} ({e.file or 'shipped'}): {arms}",
     ]
-    for role in ROLES:
-        values = getattr(robot, role)
+    for role, attr in ROLES:
+        values = getattr(robot, attr)
         if values is None:
             continue
-        side, key = ROLE_KEYS[role].split(".")
+        side, key = role.split(".")
         refs = ", ".join(getattr(getattr(d, side), key) or [])
-        lines.append(
-            f"  {ROLE_KEYS[role]:<16} {refs:<32} min {_fmt(values.min(axis=0))}  max {_fmt(values.max(axis=0))}"
-        )
+        lines.append(f"  {role:<16} {refs:<32} min {_fmt(values.min(axis=0))}  max {_fmt(values.max(axis=0))}")
     lines.append(
         "instruction: "
         + (repr(d.instruction) + " for every frame" if d.instruction else "each frame's own task string")

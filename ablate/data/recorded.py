@@ -43,7 +43,7 @@ def read_robot(
         if refs is None:
             return None
         try:
-            parts = [FeatureRef.parse(r).read(columns[FeatureRef.parse(r).feature], features) for r in refs]
+            parts = [ref.read(columns[ref.feature], features) for ref in map(FeatureRef.parse, refs)]
         except FeatureRefError as e:
             raise RecordedError(f"{role}: {e}") from None
         return np.concatenate(parts, axis=1).astype(np.float64) if parts else np.zeros((_rows(columns), 0))

@@ -77,17 +77,14 @@ def dataset_file_problems(config: VlaConfig, rows: bool | None = None) -> list[P
 
 def _width_problems(config: VlaConfig, path: Path, description) -> list[Problem]:
     """A dataset's state and action widths fit the run's unified padded spaces (else the job would stop on them)."""
-    import json
-
+    from ablate.data.checks import read_info
     from ablate.data.datasets import frame_of
     from ablate.data.embodiments import embodiment
-    from ablate.data.features import FeatureRef
+    from ablate.data.recorded import reference_widths
 
-    features = json.loads((path / "meta" / "info.json").read_text())["features"]
+    widths = reference_widths(description, read_info(path)["features"])
     e = embodiment(description.embodiment)
-    state = sum(
-        len(FeatureRef.parse(r).indices(features)) for r in [*description.state.joints, *description.state.grippers]
-    )
+    state = widths["state.joints"] + widths["state.grippers"]
     action = frame_of(config.data).arm_dim(e.arm_dof) + e.gripper_action_dims
     out = []
     for key, width, limit, what in (

@@ -27,3 +27,8 @@ def launches(sweep: Path) -> dict[str, int]:
         launch = work / "launch.json"
         out[name] = len(json.loads(launch.read_text())["history"]) if launch.exists() else 0
     return out
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    """Every file under `folder` and its modification time: equal snapshots mean nothing was written."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}

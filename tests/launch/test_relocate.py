@@ -8,7 +8,7 @@ import shutil
 
 from mlflow import MlflowClient
 
-from tests.launch.helpers import statuses
+from tests.launch.helpers import snapshot, statuses
 
 SPEC = """
 name: moving
@@ -32,10 +32,6 @@ def _unrun(sweep, name: str) -> None:
     raise KeyError(name)
 
 
-def _snapshot(folder) -> dict[str, float]:
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
-
-
 def test_a_moved_or_copied_sweep_trains_and_logs_into_itself(project):
     spec = project.spec(SPEC)
     made = project.root / "sweeps" / "moving"
@@ -57,10 +53,10 @@ def test_a_moved_or_copied_sweep_trains_and_logs_into_itself(project):
     assert {r["state"] for r in statuses(project, moved).values()} == {"done"}
 
     # cp -r: the copy trains into itself; the moved original is left exactly as it was
-    before = _snapshot(moved)
+    before = snapshot(moved)
     copied = project.cli("run", spec, "--out", copy)
     assert copied.code == 0, copied.stdout + copied.stderr
-    assert _snapshot(moved) == before
+    assert snapshot(moved) == before
     assert {r["state"] for r in statuses(project, copy).values()} == {"done"}
 
     # each store has its own two runs, finished, with the re-run's metrics in the copy's own store

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.launch.helpers import launches
+from tests.launch.helpers import launches, snapshot
 
 SPEC = """
 name: unreachable
@@ -48,12 +48,12 @@ def test_an_unreachable_scheduler_leaves_running_runs_unknown_and_unlaunched(pro
     )
     assert rows["0.003-s0"]["state"] == "done"
 
-    before, files = launches(sweep), _snapshot(sweep)
+    before, files = launches(sweep), snapshot(sweep)
     again = project.cli("run", spec, "--out", "s", env=env)  # the spec's launcher: Slurm
     assert again.code == 2, again.stdout + again.stderr
     assert f"{conf}: the Slurm controller does not answer (`scontrol ping`: Slurmctld(primary)" in again.stderr
     assert "nothing was written or submitted" in again.stderr and "Traceback" not in again.stderr
-    assert launches(sweep) == before and _snapshot(sweep) == files  # nothing submitted, nothing rewritten
+    assert launches(sweep) == before and snapshot(sweep) == files  # nothing submitted, nothing rewritten
 
 
 @pytest.mark.skipif(shutil.which("scontrol") is None, reason="needs Slurm's client commands (.ci/setup-env --system)")
@@ -77,10 +77,6 @@ TUNE = """tune:
   metric: val_loss
   direction: minimize
 """
-
-
-def _snapshot(folder) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
 def statuses_with(project, sweep, env) -> dict[str, dict]:
