@@ -22,6 +22,18 @@ from ablate.spec.hypotheses import content_hash, frozen_content
 from ablate.spec.plan import Plan
 
 
+def _holder(lock_file) -> str:
+    """The pid the driving process wrote into the lock file. It writes it just after taking the lock, so a driver
+    started at the same moment may look in between: wait a little for it rather than print `pid ?`."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        lock_file.seek(0)
+        pid = lock_file.read().strip()
+        if pid or time.monotonic() > deadline:
+            return pid or "?"
+        time.sleep(0.05)
+
+
 class SweepDir:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
@@ -36,8 +48,7 @@ class SweepDir:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                f.seek(0)
-                holder = f.read().strip() or "?"
+                holder = _holder(f)
                 raise InputError.single(
                     self.root,
                     "",

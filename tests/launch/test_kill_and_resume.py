@@ -127,7 +127,7 @@ recipe: quickstart/mlp
 seeds: [0, 1, 2]
 factors:
   optim.lr: [0.003]
-budget: {unit: samples, per_run: 32000}
+budget: {unit: samples, per_run: 128000}  # ~15 s of training: long enough to see the orphan while it trains
 launcher: {kind: local, parallel: 2}
 """
 
