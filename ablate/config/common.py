@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt, field_validator
 
 # A mixture: {robot or dataset: weight}, or a rule over `data.robots`.
 Mixture = dict[str, float] | Literal["proportional", "temperature"]
 TRAINABLE = ("all", "expert", "all_but_vision")
+REQUIRED = "???"  # Hydra's mark for a value the recipe leaves to its user (`data.root: ???`)
 
 
 class Frozen(BaseModel):
     """Unknown keys are errors (a typo must not silently fall back to a default); values are immutable."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _given(cls, value):
+        """A value the recipe leaves to its user (`???`) must be given, not read as the string '???'."""
+        if isinstance(value, str) and value == REQUIRED:
+            raise ValueError("required: the recipe leaves it to you (KEY=VALUE after the recipe, or in the spec)")
+        return value
 
 
 class OptimConfig(Frozen):

@@ -126,3 +126,12 @@ class VlaConfig(RunConfig):
     job: Literal["vla"] = "vla"
     data: VlaData
     model: VlaModel
+
+
+def evaluation_summary(config: VlaConfig) -> str:
+    """One line on how the run is evaluated, printed before it trains: nothing about evaluation is left unsaid."""
+    targets = [f"{t.robot}/{t.task or config.data.task}" for t in config.eval.targets]
+    if targets and config.eval.trials:
+        each = f"{config.eval.trials} trials each"
+        return f"evaluation: closed loop on the robosuite testbed, {each} on {', '.join(targets)}"
+    return "evaluation: no closed-loop targets (eval.targets): offline metrics on the held-out episodes only"

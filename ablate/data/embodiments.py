@@ -1,6 +1,7 @@
 """Embodiments by name: robots are configuration (`embodiment_file.py`), found by path (a dataset description
-resolves the one beside it), in the folders given, in the user's folder, or among the testbed's robots shipped in
-`ablate/data/robots/`.
+resolves the one beside it), in the folders given, in the project's `embodiments/` folder (beside its `recipes/`
+and `experiments/`, in the folder a run starts from), in the user's folder, or among the testbed's robots shipped
+in `ablate/data/robots/`.
 
 EEF pose convention for all testbed robots: robosuite's controller site frame (`robot0_eef_pos`,
 `robot0_eef_quat_site`), position in metres in the scene's world frame (the robot base sits at a fixed offset
@@ -20,6 +21,7 @@ __all__ = ["EMBODIMENTS", "Arm", "Embodiment", "Gripper", "Kinematics", "embodim
 
 SHIPPED = Path(__file__).with_name("robots")  # the testbed's robots (package data)
 USER_FOLDER_VARIABLE = "ABLATE_EMBODIMENTS"
+PROJECT_FOLDER = Path("embodiments")  # relative to the folder a run (or a command) starts from
 SUFFIX = ".yaml"
 
 
@@ -46,13 +48,17 @@ class UnknownEmbodiment(InputError, KeyError):
 def embodiment(name: str | Path, search: Iterable[str | Path] = ()) -> Embodiment:
     """The embodiment `name`, the first found of:
     1. `name` itself, when it is a path to a YAML file (absolute, or relative to the working directory);
-    2. `<folder>/<name>.yaml` for each folder of `search`, in order (e.g. the spec's `embodiments/` folder);
-    3. `<user folder>/<name>.yaml`: `$ABLATE_EMBODIMENTS`, by default `~/.config/ablate/embodiments`;
-    4. the shipped testbed robots (`EMBODIMENTS`)."""
+    2. `<folder>/<name>.yaml` for each folder of `search`, in order;
+    3. `embodiments/<name>.yaml` in the current folder: the project's, where its specs and recipes are;
+    4. `<user folder>/<name>.yaml`: `$ABLATE_EMBODIMENTS`, by default `~/.config/ablate/embodiments`;
+    5. the shipped testbed robots (`EMBODIMENTS`)."""
     name = str(name)
     if name.endswith((".yaml", ".yml")) or os.sep in name:
         return load_embodiment_file(Path(name).expanduser())
-    folders = [(Path(f), "given") for f in search] + [(user_folder(), f"user folder, ${USER_FOLDER_VARIABLE}")]
+    folders = [(Path(f), "given") for f in search] + [
+        (PROJECT_FOLDER.resolve(), "the project's, in the current folder"),
+        (user_folder(), f"user folder, ${USER_FOLDER_VARIABLE}"),
+    ]
     for folder, _ in folders:
         path = folder / f"{name}{SUFFIX}"
         if path.is_file():

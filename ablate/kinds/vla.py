@@ -43,6 +43,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
         if distributed:
             torch.distributed.barrier()  # the others wait for the data the main rank generates
         normalization = run_normalization(config)
+        if ctx.is_main:
+            _say_once(ctx, config, normalization)
         policy = build_policy(config, ctx.run.seed).to(device)
         trainee = VlaTrainee(config, policy, normalization, ctx.run.seed, ctx.rank, ctx.world_size, device)
         steps = train_stages(ctx, trainee, device, {CHECKPOINT_KEY: normalization.to_state()})
@@ -146,6 +148,18 @@ def _closed_loop(
         summary[f"success/{robot}/{task}"] = float(group["success"].mean())
         summary[f"progress/{robot}/{task}"] = float(group["progress"].mean())
     return {"success": float(table["success"].mean())} | summary
+
+
+def _say_once(ctx: JobContext, config: VlaConfig, normalization: RunNormalization) -> None:
+    """Before training: how the run is evaluated, and whether its statistics describe its labels (logged too)."""
+    from ablate.config.vla import evaluation_summary
+    from ablate.data.label_range import label_range_lines, label_range_metrics, run_label_range
+
+    print(f"[{ctx.run.name}] {evaluation_summary(config)}", flush=True)
+    checked = run_label_range(config, normalization, ctx.run.seed)
+    for line in label_range_lines(checked, normalization.mode):
+        print(f"[{ctx.run.name}] {line}", flush=True)
+    ctx.tracker.log(label_range_metrics(checked), 0)
 
 
 def _device(config: VlaConfig, rank: int) -> torch.device:

@@ -73,7 +73,7 @@ def run_single(
     dirs, name = _find_recipe(recipe, recipes)
     say(dirs.describe())
     where = dirs.find(f"{name}.yaml") or Path(f"{name}.yaml")
-    config = _compose(dirs, name, list(overrides), where)
+    config = _compose(dirs, name, list(overrides), where, say)
     budget, stages = _plan_budget(config, where)
     work = Path(out or Path("runs") / f"{name.replace('/', '-')}-s{seed}").resolve()
     existing = work / RUN_FILE
@@ -126,15 +126,47 @@ def _find_recipe(recipe: str | Path, recipes: str | Path | None) -> tuple[Recipe
     return dirs, name
 
 
-def _compose(dirs: RecipeDirs, name: str, overrides: list[str], where: Path) -> dict[str, Any]:
+def _compose(
+    dirs: RecipeDirs, name: str, overrides: list[str], where: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     try:
+        overrides = _replacing(dirs, name, overrides, say)
         return OmegaConf.to_container(compose(dirs.trees, name, overrides), resolve=True)
     except (HydraException, OmegaConfBaseException) as e:
         raise InputError.single(where, "", f"cannot compose with {overrides}: {e}") from e
+
+
+def _replacing(dirs: RecipeDirs, name: str, overrides: list[str], say: Callable[[str], None]) -> list[str]:
+    """`key={…}` or `key=[…]` replaces the recipe's mapping or list, as a sweep level does (`recipes.py`): Hydra
+    would refuse it for a value from a config group (`data.mixture`) or merge it into the recipe's, and its hinted
+    `+key=…` merges silently (a user's `{mine: 1.0}` trained beside the recipe's Panda). Written as `~key +key=…`."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+    from omegaconf import OmegaConf
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    whole = {
+        i
+        for i, o in enumerate(parsed)
+        if o.type == OverrideType.CHANGE and "/" not in o.key_or_group and isinstance(o.value(), dict | list)
+    }
+    if not whole:
+        return overrides
+    base = compose(dirs.trees, name, [text for i, text in enumerate(overrides) if i not in whole])
+    out = []
+    for i, (text, o) in enumerate(zip(overrides, parsed, strict=True)):
+        key = o.key_or_group
+        # Only a value the recipe has: a missing one (`???`) or a new key takes Hydra's own `key=…` / `+key=…`.
+        if i not in whole or OmegaConf.select(base, key, throw_on_missing=False) is None:
+            out.append(text)
+            continue
+        say(f"{key}: your value replaces the recipe's (a mapping or list is given whole, not merged)")
+        out += [f"~{key}", f"+{key}={o.get_value_element_as_str()}"]
+    return out
 
 
 def _plan_budget(config: dict[str, Any], where: Path) -> tuple[BudgetSpec, list[StageBudget]]:
@@ -161,6 +193,7 @@ def _check_datasets(config: dict[str, Any], where: Path) -> None:
     """A `vla` run's datasets present (its data.root here, each mixture key a dataset) and their files sound, every
     row read (the run reads them all anyway): else InputError, at the recipe's key or at the dataset's file."""
     from ablate.config import VlaConfig
+    from ablate.spec.evaluation_checks import evaluation_problems
     from ablate.spec.run_checks import dataset_file_problems, mixture_problems
 
     typed = RunConfig.of(config)
@@ -171,6 +204,7 @@ def _check_datasets(config: dict[str, Any], where: Path) -> None:
         message = f"no folder {root.resolve()} (a relative data.root is taken from the current folder)"
         raise InputError.single(where, "data.root", message)
     problems = [Problem(str(where), path, message) for path, message in mixture_problems(typed)]
+    problems = problems or [Problem(str(where), "", message) for _, message in evaluation_problems(typed)]
     problems = problems or dataset_file_problems(typed, rows=True)
     if problems:
         raise InputError(problems)

@@ -13,6 +13,7 @@ from typing import Any
 from ablate.budget.matching import BudgetError, StageBudget, plan_stages
 from ablate.canonical import canonical_hash
 from ablate.errors import InputError, Problem, join_key
+from ablate.spec.evaluation_checks import evaluation_notes
 from ablate.spec.factors import Override, make_override, parse_factors
 from ablate.spec.grid import Combination, expand_grid
 from ablate.spec.hypotheses import hypothesis_problems
@@ -63,7 +64,7 @@ class Plan:
             f"data.root {root} does not exist on this machine: the datasets the mixtures name are checked when "
             "each run starts"
             for root in roots
-        ]
+        ] + evaluation_notes([a.config for a in self.arms])
 
     @property
     def spec_hash(self) -> str:

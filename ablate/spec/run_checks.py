@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from ablate.config import RunConfig, VlaConfig, config_problems
 from ablate.errors import InputError, Problem
+from ablate.spec.evaluation_checks import evaluation_problems
 from ablate.spec.factors import Override
 from ablate.spec.yaml_lines import Document
 
@@ -39,7 +40,7 @@ def checked_run_config(
         memo = checked if checked is not None else {}
         key = _dataset_key(config)
         if key not in memo:
-            memo[key] = mixture_problems(typed)
+            memo[key] = mixture_problems(typed) or evaluation_problems(typed)
         problems = [_at(overrides, path, f"arm {arm}: {message}", recipe, doc) for path, message in memo[key]]
         if problems:
             raise InputError(problems)
@@ -121,9 +122,9 @@ def _frame_refused(config: VlaConfig, path: Path, description) -> str | None:
 
 
 def _dataset_key(config: dict[str, Any]) -> str:
-    """What the dataset checks read: the data section and the stages' own mixtures."""
+    """What the dataset checks read: the data section, the stages' own mixtures and the evaluation targets."""
     stages = {name: (stage or {}).get("mixture") for name, stage in (config.get("stages") or {}).items()}
-    return repr((config["data"], stages))
+    return repr((config["data"], stages, config.get("eval")))
 
 
 def _at(overrides: list[Override], path: str, message: str, recipe: str, doc: Document) -> Problem:

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ablate.config import VlaConfig
-from ablate.data.datasets import all_dataset_keys
+from ablate.config import VlaConfig, VlaData
+from ablate.data.datasets import all_dataset_keys, dataset_path, resolve_key
 from ablate.data.source import DatasetError
+
+SUMMARY_FILE = Path("meta/testbed.json")  # every attempt's seed, success and checkpoints; the expert version
 
 
 def ensure_testbed(config: VlaConfig, log=print) -> None:
@@ -51,6 +53,19 @@ def ensure_testbed(config: VlaConfig, log=print) -> None:
                 seed=testbed.seed,
             )
             log(f"  {summary['episodes']} of {summary['attempts']} expert episodes kept, {summary['seconds']:.0f} s")
+
+
+def is_testbed_data(data: VlaData, key: str) -> bool:
+    """Whether the dataset a key names is the testbed's: one the testbed recorded (it holds `meta/testbed.json`), or
+    one this run generates (data.testbed is on, and the key names a testbed robot and task not on disk yet)."""
+    from ablate.data.embodiments import EMBODIMENTS
+    from ablate.testbed.tasks import TASKS
+
+    path = dataset_path(data, key)
+    if path.is_dir():
+        return (path / SUMMARY_FILE).is_file()
+    robot, task_name = testbed_dataset(resolve_key(data, key), data.task)
+    return data.testbed is not None and robot in EMBODIMENTS and task_name in TASKS
 
 
 def testbed_dataset(key: str, default_task: str) -> tuple[str, str]:

@@ -18,11 +18,11 @@ import numpy as np
 
 from ablate.data.description import DatasetDescription
 from ablate.data.embodiments import embodiment
+from ablate.testbed.datasets import SUMMARY_FILE
 from ablate.testbed.env import CONTROL_HZ, Observation, TestbedEnv
 from ablate.testbed.experts import EXPERT_VERSION, ScriptedExpert
 
 CAMERA_KEYS = {"agentview": "observation.images.agentview", "robot0_eye_in_hand": "observation.images.wrist"}
-SUMMARY_FILE = Path("meta/testbed.json")  # every attempt's seed, success and checkpoints; the expert version
 MAX_ATTEMPTS_FACTOR = 2  # give up when fewer than half of the attempts succeed
 # Steps recorded after the success checkpoint. Labels are achieved poses, which lag the expert's commands, so an
 # imitator replaying a demo that stops exactly at the threshold (cube 4 cm up) stalls just below it under load:

@@ -26,7 +26,7 @@ def test_the_readme_user_data_commands_work_as_written(project):
         shutil.copy(REPO / "tests" / "data" / "robots" / name, mine / "embodiments" / name)
     commands = readme_commands()
     assert [c.split()[:3] for c in commands] == [
-        ["ablate", "data", "describe"], ["ablate", "data", "check"], ["ablate", "train", "testbed/tiny"]
+        ["ablate", "data", "describe"], ["ablate", "data", "check"], ["ablate", "train", "lerobot/tiny"]
     ]  # fmt: skip
     for command in commands:
         done = project.cli(*shlex.split(command)[1:])

@@ -116,6 +116,18 @@ def test_lookup_order_spec_folder_then_user_folder_then_shipped(tmp_path, monkey
     assert embodiment("elsewhere/rig.yaml").arm_dof == 6  # relative to the working directory
 
 
+def test_the_projects_embodiments_folder_comes_before_the_user_folder(tmp_path, monkeypatch):
+    """A project keeps its robots in `embodiments/` beside its recipes/ and experiments/: found from the folder a
+    run or command starts in, before the user's folder."""
+    user = tmp_path / "user"
+    monkeypatch.setenv("ABLATE_EMBODIMENTS", str(user))
+    _robot(user, "SO100", 5)
+    monkeypatch.chdir(tmp_path)
+    assert embodiment("SO100").arm_dof == 5
+    _robot(tmp_path / "embodiments", "SO100", 6)
+    assert embodiment("SO100").arm_dof == 6
+
+
 def test_the_user_folder_defaults_to_the_config_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("ABLATE_EMBODIMENTS", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -135,7 +147,11 @@ def test_an_unknown_name_lists_what_is_known_and_where_it_looked(tmp_path, monke
     assert message.startswith(
         "unknown embodiment 'SO10' (did you mean 'SO100'?); known: Panda, UR5e, Kinova3, IIWA, SO100."
     )
-    assert f"Looked for SO10.yaml in: {spec} (given); {user} (user folder, $ABLATE_EMBODIMENTS); " in message
+    project = Path.cwd() / "embodiments"
+    assert (
+        f"Looked for SO10.yaml in: {spec} (given); {project} (the project's, in the current folder); "
+        f"{user} (user folder, $ABLATE_EMBODIMENTS); " in message
+    )
     assert "(shipped)" in message
 
 
