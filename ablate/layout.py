@@ -25,6 +25,7 @@ MLFLOW_DB = "mlflow.db"
 SUBMITIT_DIR = "submitit"
 RUNS_DIR = "runs"
 TRIALS_DIR = "trials"
+OFFLINE_DIR = "offline"  # the trial table's offline companion: one part per run (ablate/offline_table.py)
 REPORT_DIR = "report"
 TUNE_DIR = "tune"
 TUNE_STORAGE = "optuna.db"
@@ -39,6 +40,7 @@ LAUNCH_FILE = "launch.json"
 CHECKPOINTS_DIR = "checkpoints"
 RUN_LOCK = ".lock"  # flock held by the one job training the run (ablate/jobs/run_lock.py)
 RUN_TRIALS = "trials.parquet"
+RUN_OFFLINE = "offline.parquet"
 
 
 def run_dir(sweep_root: Path, run_id: str) -> Path:
@@ -48,6 +50,11 @@ def run_dir(sweep_root: Path, run_id: str) -> Path:
 def trial_part(sweep_root: Path, run_id: str) -> Path:
     """A run's part of its sweep's trial table."""
     return Path(sweep_root) / TRIALS_DIR / f"{run_id}.parquet"
+
+
+def offline_part(sweep_root: Path, run_id: str) -> Path:
+    """A run's part of its sweep's offline companion table."""
+    return Path(sweep_root) / OFFLINE_DIR / f"{run_id}.parquet"
 
 
 def sweep_of_run(work_dir: Path) -> Path | None:

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ablate import atomic
 from ablate.api.results import ReportResult
 from ablate.errors import InputError
+from ablate.layout import MANIFEST
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +54,8 @@ def report(
     from ablate.trials import validate_trials
 
     given = _is_table(trials)
+    if not given and _offline_only(Path(trials)):
+        return _offline(Path(trials), baseline, Path(out), title, alpha, correction, partial)
     table = trials if given else read_table(Path(trials))
     if given:
         validate_trials(table, "DataFrame")  # a file's rows were checked as it was read
@@ -138,6 +142,42 @@ def make_design(table: pd.DataFrame, baseline: str, by: Sequence[str] | str, sou
         factors = [c for c in table.columns if c not in NOT_FACTORS and c != column and c not in groups]
         return Design(column=column, baseline=level, strata=tuple(factors), by=groups)
     return Design(column="arm", baseline=baseline, by=groups)
+
+
+def _offline_only(path: Path) -> bool:
+    """A sweep without closed-loop trials whose runs measured their offline error (`ablate.offline_table`)."""
+    from ablate.offline_table import has_offline
+    from ablate.trials import has_trials
+
+    return path.is_dir() and not has_trials(path) and has_offline(path)
+
+
+def _offline(
+    path: Path, baseline: str, out: Path, title: str | None, alpha: float, correction: str, partial: bool
+) -> ReportResult:
+    """The sweep's arms compared on their offline error on held-out episodes (`ablate/report/offline.py`)."""
+    from ablate.offline_table import missing_offline, read_offline
+    from ablate.report.incomplete import Incomplete
+    from ablate.report.offline import offline_report
+    from ablate.stats import significance
+
+    if correction not in significance.CORRECTIONS:
+        raise InputError.single("--correction", "", f"expected one of {', '.join(significance.CORRECTIONS)}")
+    if not 0 < alpha < 1:
+        raise InputError.single("--alpha", "", f"expected a level in (0, 1), got {alpha}")
+    missing = missing_offline(path)
+    gap = None
+    if missing:
+        gap = Incomplete(len(atomic.read_json(path / MANIFEST)["runs"]), tuple(missing), "offline errors")
+        if not partial:
+            raise InputError.single(
+                path, "", f"the sweep is incomplete: {gap.summary()}; relaunch them, or pass --partial"
+            )
+    report = offline_report(
+        read_offline(path), baseline, out, title or f"ablate report: {path.name} (offline error)", alpha,
+        correction, path, gap,
+    )  # fmt: skip
+    return ReportResult(out, report.paths, report.result)
 
 
 def _is_table(obj) -> bool:

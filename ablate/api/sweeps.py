@@ -128,7 +128,12 @@ def launch(
 
     table = read_trials(sweep.root) if has_trials(sweep.root) else None  # the rows of the runs this plan lists
     if table is None or table.empty:
-        return SweepResult(p, sweep.root, tuple(statuses), uri)
+        from ablate.report.sweep import sweep_report
+
+        # No closed loop: the arms are compared on their offline error, when every run has measured it.
+        analysis = sweep_report(p.spec, sweep.root) if table is None else None
+        report_dir = sweep.root / REPORT_DIR if analysis is not None else None
+        return SweepResult(p, sweep.root, tuple(statuses), uri, report_dir=report_dir, analysis=analysis)
     success = success_by_arm(table, [f for f in p.spec.factors if f in table.columns])
     from ablate.report.sweep import sweep_report, wants_report, withheld
 

@@ -57,7 +57,11 @@ class MixtureLoader:
         self.rng = np.random.default_rng([seed, 0xD50])
 
     def batch(self, size: int) -> dict[str, np.ndarray]:
-        items = [self._item(name, index) for name, index in self.sampler.sample(size)]
+        return self.batch_at(self.sampler.sample(size))
+
+    def batch_at(self, picks: list[tuple[str, int]]) -> dict[str, np.ndarray]:
+        """The batch of the given (dataset name, sample index) picks, as `batch` serves them."""
+        items = [self._item(name, index) for name, index in picks]
         batch = {k: np.stack([it[k] for it in items]) for k in items[0] if k != "instruction"}
         return batch | {"instruction": [it["instruction"] for it in items]}
 

@@ -164,12 +164,18 @@ class EmbodimentSource:
             out["images"] = np.stack([np.asarray(item[cam], dtype=np.float32) for cam in d.cameras])
         return out
 
-    def _arm_sample(self, i: int) -> dict[str, Any]:
+    def chunk_steps(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The frames holding the i-th sample's H targets, and which of them are padding (past the episode's end,
+        where the last frame repeats)."""
         t = int(self.starts[i])
         # `action` at frame t holds the targets for t+1: the chunk's τ-th target is action[t + (τ-1)·k + k-1].
         steps = t + self.cfg.frame_step * np.arange(self.cfg.horizon) + self.cfg.frame_step - 1
         pad = steps > self.episode_end[t]
-        steps = np.minimum(steps, self.episode_end[t])
+        return np.minimum(steps, self.episode_end[t]), pad
+
+    def _arm_sample(self, i: int) -> dict[str, Any]:
+        t = int(self.starts[i])
+        steps, pad = self.chunk_steps(i)
         r = self.robot
         gripper = r.gripper_commands[steps]  # every gripper's command stays absolute, in every frame
         labels = to_labels(self.cfg.frame, self.current[t], self.target[steps], gripper)

@@ -55,6 +55,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         metrics = _closed_loop(ctx, policy, normalization, device) if config.eval.targets else {}
         # success first: what status shows
         metrics |= offline_metrics(policy, config, normalization, ctx.run.seed, device)
+        metrics |= _offline_errors(ctx, policy, normalization, device)
         ctx.report(list(ctx.ledger.planned)[-1], steps, metrics, force=True)
         return metrics
     finally:
@@ -160,6 +161,29 @@ def _say_once(ctx: JobContext, config: VlaConfig, normalization: RunNormalizatio
     for line in label_range_lines(checked, normalization.mode):
         print(f"[{ctx.run.name}] {line}", flush=True)
     ctx.tracker.log(label_range_metrics(checked), 0)
+
+
+def _offline_errors(
+    ctx: JobContext, policy: VLAPolicy, normalization: RunNormalization, device: torch.device
+) -> dict[str, float]:
+    """The offline companion's rows (`ablate.offline_table`): errors in the robot's units on held-out chunks."""
+    from ablate.evaluate.offline_error import offline_errors
+    from ablate.offline_table import METRICS, write_run_offline
+
+    run = ctx.run
+    rows = offline_errors(policy, ctx.config, normalization, run.seed, device)
+    if not rows:
+        print(f"[{run.name}] no offline error: no held-out episodes (data.val_fraction)", flush=True)
+        return {}
+    identity = {"sweep": run.sweep, "arm": run.arm, "run": run.id, "seed": run.seed, **run.levels}
+    write_run_offline([identity | row for row in rows], run.path)
+    out = {}
+    for row in rows:
+        measured = {m: row[m] for m in METRICS if row[m] is not None}
+        said = ", ".join(f"{METRICS[m]} {v:.4g}" for m, v in measured.items())
+        print(f"[{run.name}] offline error on {row['dataset']} ({row['chunks']} held-out chunks): {said}", flush=True)
+        out |= {f"offline/{row['dataset']}/{m}": v for m, v in measured.items()}
+    return out
 
 
 def _device(config: VlaConfig, rank: int) -> torch.device:

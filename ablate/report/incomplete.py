@@ -21,6 +21,7 @@ from ablate.trials import missing_runs
 class Incomplete:
     planned: int
     missing: tuple[dict, ...]  # manifest entries: id, name, arm, seed
+    what: str = "trials"  # what the missing runs have not written
 
     @property
     def names(self) -> list[str]:
@@ -28,7 +29,7 @@ class Incomplete:
 
     def summary(self) -> str:
         shown = ", ".join(self.names[:8]) + (f", … ({len(self.missing)} runs)" if len(self.missing) > 8 else "")
-        return f"{len(self.missing)} of {self.planned} planned runs have no trials ({shown})"
+        return f"{len(self.missing)} of {self.planned} planned runs have no {self.what} ({shown})"
 
     def pairing(self) -> str:
         seeds = sorted({str(r["seed"]) for r in self.missing})

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ablate import atomic
 from ablate.errors import InputError
 from ablate.layout import PREREGISTRATION, REPORT_DIR, SPEC, TRIALS_DIR
+from ablate.offline_table import has_offline
 from ablate.report.incomplete import incompleteness
 from ablate.trials import has_trials, read_trials
 
@@ -42,7 +43,11 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
     """The report's result dict (None when the spec asks for none, no trial has been recorded, or a planned run
     has none: `withheld`). Without a `report:` block, the exploratory part compares against the first hypothesis's
     baseline."""
-    if not wants_report(spec) or withheld(root) is not None:
+    if not wants_report(spec):
+        return None
+    if table is None and not has_trials(root) and has_offline(root):
+        return _offline_sweep_report(spec, root)
+    if withheld(root) is not None:
         return None
     if table is None:
         if not has_trials(root):
@@ -71,6 +76,22 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
     for line in [*written.warnings, *(f"{name} not written: {why}" for name, why in written.failed.items())]:
         print(f"report: {line}", flush=True)
     return result
+
+
+def _offline_sweep_report(spec: SweepSpec, root: Path) -> dict | None:
+    """A sweep without closed-loop trials: its arms compared on their offline error (`report/offline.py`), once
+    every planned run has measured it."""
+    from ablate.offline_table import missing_offline, read_offline
+    from ablate.report.offline import offline_report
+
+    missing = missing_offline(root)
+    if missing:
+        names = ", ".join(r["name"] for r in missing)
+        print(f"report withheld: {len(missing)} planned runs have no offline errors ({names})", flush=True)
+        return None
+    baseline = spec.report.baseline if spec.report else spec.hypotheses.tests[0].baseline
+    title = f"{spec.name}: {spec.description or 'sweep report'} (offline error)"
+    return offline_report(read_offline(root), baseline, root / REPORT_DIR, title, 0.05, "holm", root).result
 
 
 def add_confirmatory(result: dict, table, source: Path, options, record_path: Path | None = None) -> None:
