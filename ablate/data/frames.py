@@ -9,6 +9,10 @@ A chunk starts at the current state — joints q_0, or EEF pose T_0 — and hold
 
 where T_b ⊖ T_a = (p_b − p_a, R_b R_aᵀ). Rotations are axis-angle by default, or quaternion / 6D.
 Grippers stay absolute and are appended after the arm part.
+
+A rig with several arms (bimanual) has one pose per arm — 7 values each, arm after arm — and its EEF labels are
+each arm's own, in that arm's frame (its eef_rel is relative to its own current pose), arm after arm, then every
+gripper's command.
 """
 
 from __future__ import annotations
@@ -45,28 +49,43 @@ class Frame:
         """Relative frames get per-chunk-step normalisation statistics."""
         return self.name != "joint_abs"
 
-    def arm_dim(self, dof: int) -> int:
+    def arm_dim(self, dof: int, arms: int = 1) -> int:
+        """Label values of the arm part: every joint in joint frames, one pose label per arm in EEF frames."""
+        return dof if self.is_joint else arms * self.pose_dim
+
+    @property
+    def pose_dim(self) -> int:
         from ablate.data.se3 import ROTATION_DIMS
 
-        return dof if self.is_joint else 3 + ROTATION_DIMS[self.rotation]
+        return 3 + ROTATION_DIMS[self.rotation]
 
 
 def to_labels(frame: Frame, current: np.ndarray, targets: np.ndarray, gripper: np.ndarray) -> np.ndarray:
-    """[H, arm + gripper] labels. `current`: q_0 [dof] or pose [7] (xyz + quaternion xyzw);
-    `targets`: [H, dof] or [H, 7]; `gripper`: [H, G], kept absolute."""
-    arm = _joint_labels(frame, current, targets) if frame.is_joint else _eef_labels(frame, current, targets)
+    """[H, arm + gripper] labels. `current`: q_0 [dof] or poses [7 × arms] (xyz + quaternion xyzw per arm);
+    `targets`: [H, dof] or [H, 7 × arms]; `gripper`: [H, G], kept absolute."""
+    if frame.is_joint:
+        arm = _joint_labels(frame, current, targets)
+    else:
+        arms = range(len(current) // 7)
+        arm = np.concatenate(
+            [_eef_labels(frame, current[7 * a : 7 * a + 7], targets[:, 7 * a : 7 * a + 7]) for a in arms], axis=-1
+        )
     return np.concatenate([arm, gripper], axis=-1)
 
 
 def to_targets(
     frame: Frame, current: np.ndarray, labels: np.ndarray, gripper_dims: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of `to_labels`: absolute targets ([H, dof] joints or [H, 7] poses) and the gripper [H, G]."""
+    """Inverse of `to_labels`: absolute targets ([H, dof] joints or [H, 7 × arms] poses) and the gripper [H, G]."""
     split = labels.shape[-1] - gripper_dims
     arm, gripper = labels[..., :split], labels[..., split:]
     if frame.is_joint:
         return (arm if frame.name == "joint_abs" else arm + current), gripper
-    return _eef_targets(frame, current, arm), gripper
+    d = frame.pose_dim
+    poses = [
+        _eef_targets(frame, current[7 * a : 7 * a + 7], arm[:, d * a : d * a + d]) for a in range(len(current) // 7)
+    ]
+    return np.concatenate(poses, axis=-1), gripper
 
 
 def _joint_labels(frame: Frame, q0: np.ndarray, q: np.ndarray) -> np.ndarray:

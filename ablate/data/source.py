@@ -149,7 +149,8 @@ class EmbodimentSource:
 
     @property
     def action_dim(self) -> int:
-        return self.cfg.frame.arm_dim(self.embodiment.arm_dof) + self.robot.gripper_commands.shape[1]
+        arms = len(self.embodiment.arms)
+        return self.cfg.frame.arm_dim(self.embodiment.arm_dof, arms) + self.robot.gripper_commands.shape[1]
 
     def sample(self, i: int) -> dict[str, Any]:
         """State [state_dim], labels [H, action_dim], action_is_pad [H] and the instruction (str) for the i-th

@@ -3,8 +3,8 @@ plan-time check of every arm, and for the job that builds the labels.
 
 Joint frames need the joints (always described). EEF frames read the current pose and the targets from ONE source:
 both recorded (`state.eef` and `action.eef`), or both by forward kinematics of the joints (the embodiment file's
-`kinematics`). A recorded current pose with targets from kinematics would mix two conventions: once, the first
-`eef_rel` label of a dataset was 0.74 m and 2.9 rad off that way.
+`kinematics`, for every arm of a bimanual rig). A recorded current pose with targets from kinematics would mix two
+conventions: once, the first `eef_rel` label of a dataset was 0.74 m and 2.9 rad off that way.
 """
 
 from __future__ import annotations
@@ -29,18 +29,13 @@ def has_kinematics(e: Embodiment) -> bool:
 def eef_source(description: DatasetDescription, e: Embodiment, joint_only: bool = False) -> EefSource:
     """Where EEF-frame labels come from; FrameUnsupported with the reason when nowhere. `joint_only`: the dataset is
     read as if it recorded no EEF pose (a study's joint-only pool)."""
-    arms = len(e.arms)
-    if arms > 1:
-        raise FrameUnsupported(
-            f"{e.name} has {arms} arms; EEF frames are supported for one arm (one pose per chunk step): use a joint "
-            "frame"
-        )
     recorded = bool(description.state.eef) and bool(description.action.eef) and not joint_only
     if recorded:
         return "recorded"
     if has_kinematics(e):
         return "kinematics"
-    fix = f"add `kinematics:` (a URDF or MJCF with base and tool links) to {e.name}'s embodiment file"
+    arms = "each arm of " if len(e.arms) > 1 else ""
+    fix = f"add `kinematics:` (a URDF or MJCF with base and tool links) to {arms}{e.name}'s embodiment file"
     if joint_only:
         why = "the dataset is read as joint-only (data.joint_only)"
     elif description.state.eef:

@@ -86,7 +86,7 @@ def _width_problems(config: VlaConfig, path: Path, description) -> list[Problem]
     widths = reference_widths(description, read_info(path)["features"])
     e = embodiment(description.embodiment)
     state = widths["state.joints"] + widths["state.grippers"]
-    action = frame_of(config.data).arm_dim(e.arm_dof) + e.gripper_action_dims
+    action = frame_of(config.data).arm_dim(e.arm_dof, len(e.arms)) + e.gripper_action_dims
     out = []
     for key, width, limit, what in (
         ("data.max_state_dim", state, config.data.max_state_dim, "state values"),

@@ -71,11 +71,14 @@ def test_an_so100_dataset_trains_in_joint_and_eef_frames_through_its_urdf(projec
         assert (out / "checkpoints").is_dir()
 
 
-def test_a_bimanual_rig_trains_in_joint_frames_and_refuses_eef_frames_with_the_reason(project, datasets):
+def test_a_bimanual_rig_without_kinematics_trains_in_joint_frames_and_refuses_eef_frames_with_the_reason(
+    project, datasets
+):
     _describe(project, datasets, "aloha_insert")
     check = project.cli("data", "check", datasets / "aloha_insert", "--frame", "eef_rel")
     assert check.code == 2
-    assert "action frame eef_rel: aloha has 2 arms; EEF frames are supported for one arm" in check.stderr
+    why = "the dataset records no EEF poses, and aloha has no kinematics: add `kinematics:`"
+    assert f"action frame eef_rel: {why}" in check.stderr and "to each arm of aloha's embodiment file" in check.stderr
     assert "  joint_delta  yes" in check.stdout
     narrow, out = _train(project, datasets, "aloha_insert", "joint_delta")
     assert narrow.code == 2 and "data.max_action_dim: 14 action values in joint_delta exceed" in narrow.stderr
@@ -83,7 +86,7 @@ def test_a_bimanual_rig_trains_in_joint_frames_and_refuses_eef_frames_with_the_r
     done, out = _train(project, datasets, "aloha_insert", "joint_delta", "data.max_action_dim=16")
     assert done.code == 0, done.stderr[-2000:]
     refused, out = _train(project, datasets, "aloha_insert", "eef_rel")
-    assert refused.code == 2 and "data.action_frame: eef_rel: aloha has 2 arms" in refused.stderr
+    assert refused.code == 2 and f"data.action_frame: eef_rel: {why}" in refused.stderr
     assert not out.exists()  # refused before the run directory is written
 
 

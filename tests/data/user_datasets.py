@@ -77,3 +77,20 @@ def franka_eef(root: Path) -> Path:
         }
 
     return _write(root, "franka", features, frame)
+
+
+def bimanual(root: Path) -> Path:
+    """Two three-joint arms (tests/data/robots/bimanual.yaml: a URDF per arm), the left gripper reporting 2 finger
+    positions and the right one 1: state 3 + 3 + 2 + 1, action 3 + 3 + 1 + 1."""
+    features = {
+        "observation.state": {"dtype": "float32", "shape": (9,), "names": None},
+        "action": {"dtype": "float32", "shape": (8,), "names": None},
+    }
+
+    def frame(episode, t, rng):
+        q = (0.04 * t + 0.1 * episode + rng.normal(0, 0.01, 6)).astype(np.float32)
+        fingers = np.array([0.02, 0.02, 0.5], np.float32)
+        commands = np.array([1.0 if t > 4 else -1.0, -1.0 if t > 4 else 1.0], np.float32)
+        return {"observation.state": np.r_[q, fingers], "action": np.r_[q + 0.03, commands].astype(np.float32)}
+
+    return _write(root, "bimanual", features, frame)
