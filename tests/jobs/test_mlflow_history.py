@@ -34,7 +34,7 @@ JOB = "import sys; from ablate.jobs.entry import RunJob; RunJob()(sys.argv[1])"
 def _make_run(root: Path, name: str, recipe: str, overrides: tuple[str, ...]) -> Path:
     """A run dir as `ablate train` writes it, registered in MLflow (sqlite under ROOT) as the driver does."""
     dirs, recipe_name = _find_recipe(recipe, None)
-    config = _compose(dirs, recipe_name, list(overrides), Path(f"{recipe}.yaml"))
+    config = _compose(dirs, recipe_name, list(overrides), Path(f"{recipe}.yaml"), print)
     budget, stages = _plan_budget(config, Path(f"{recipe}.yaml"))
     work = root / name
     _write_run(work, 0, config, budget, stages)
@@ -178,12 +178,15 @@ def test_a_kill_during_evaluation_keeps_every_training_point(testbed_root, tmp_p
     proc.kill()
     proc.wait(timeout=60)
     training = {k: list(range(1, 31)) for k in ("loss", "lr", "grad_norm", "samples_per_s")}
-    assert _history(work) == training
+    # the run's label check (the fraction of normalised labels outside q01..q99, per dim) is one point at step 0
+    checks = {k: [0] for k in _history(work) if k.startswith("label_outside_q01_q99/")}
+    assert len(checks) == 7  # the Panda's 7 action dims in joint_abs
+    assert _history(work) == training | checks
     assert _status(work) == "RUNNING"
 
     _finish(work)
     history = _history(work)
-    evaluated = {k: v for k, v in history.items() if k not in training}
-    assert {k: history[k] for k in training} == training
+    evaluated = {k: v for k, v in history.items() if k not in training | checks}
+    assert {k: history[k] for k in training | checks} == training | checks
     assert "success/Panda/lift" in evaluated and set(map(tuple, evaluated.values())) == {(30,)}
     assert _status(work) == "FINISHED"
