@@ -66,7 +66,7 @@ def to_labels(frame: Frame, current: np.ndarray, targets: np.ndarray, gripper: n
     if frame.is_joint:
         arm = _joint_labels(frame, current, targets)
     else:
-        arms = range(len(current) // 7)
+        arms = range(_arms(current))
         arm = np.concatenate(
             [_eef_labels(frame, current[7 * a : 7 * a + 7], targets[:, 7 * a : 7 * a + 7]) for a in arms], axis=-1
         )
@@ -81,11 +81,18 @@ def to_targets(
     arm, gripper = labels[..., :split], labels[..., split:]
     if frame.is_joint:
         return (arm if frame.name == "joint_abs" else arm + current), gripper
-    d = frame.pose_dim
-    poses = [
-        _eef_targets(frame, current[7 * a : 7 * a + 7], arm[:, d * a : d * a + d]) for a in range(len(current) // 7)
-    ]
+    d, arms = frame.pose_dim, _arms(current)
+    if arm.shape[-1] != arms * d:
+        raise ValueError(f"{arms} arm(s) in {frame.name} take {arms * d} label values, got {arm.shape[-1]}")
+    poses = [_eef_targets(frame, current[7 * a : 7 * a + 7], arm[:, d * a : d * a + d]) for a in range(arms)]
     return np.concatenate(poses, axis=-1), gripper
+
+
+def _arms(poses: np.ndarray) -> int:
+    """Arms in a pose vector: 7 values each. Any other width is refused — slicing would drop the rest silently."""
+    if poses.shape[-1] % 7 or not poses.shape[-1]:
+        raise ValueError(f"EEF poses are 7 values per arm (xyz + quaternion xyzw), got {poses.shape[-1]}")
+    return poses.shape[-1] // 7
 
 
 def _joint_labels(frame: Frame, q0: np.ndarray, q: np.ndarray) -> np.ndarray:

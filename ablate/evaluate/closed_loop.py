@@ -36,7 +36,8 @@ class PolicyAdapter:
         self.mode = normalization.mode
         self.padding = Padding.of(config.data)
         self.embodiment = embodiment(target.robot)
-        self.action_dim = frame_of(config.data).arm_dim(self.embodiment.arm_dof) + 1
+        # The testbed's robots (robosuite): one arm, one gripper command.
+        self.action_dim = frame_of(config.data).arm_dim(self.embodiment.arm_dof, arms=1) + 1
         self.images = config.model.images
         self.generator = torch.Generator()
 

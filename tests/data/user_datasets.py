@@ -5,6 +5,7 @@ Franka with a recorded EEF pose and a scalar gripper column but no per-value nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -79,18 +80,32 @@ def franka_eef(root: Path) -> Path:
     return _write(root, "franka", features, frame)
 
 
-def bimanual(root: Path) -> Path:
+def bimanual(root: Path, poses: Callable[[np.ndarray], np.ndarray] | None = None) -> Path:
     """Two three-joint arms (tests/data/robots/bimanual.yaml: a URDF per arm), the left gripper reporting 2 finger
-    positions and the right one 1: state 3 + 3 + 2 + 1, action 3 + 3 + 1 + 1."""
+    positions and the right one 1: state 3 + 3 + 2 + 1, action 3 + 3 + 1 + 1. With `poses` (both arms' joints [6] →
+    both arms' EEF poses [14]) it records them too, as a rig's own telemetry would: the current pose one feature per
+    arm (`observation.left_eef`, `observation.right_eef`), the commanded ones in one feature (`action.eef`, 14)."""
     features = {
         "observation.state": {"dtype": "float32", "shape": (9,), "names": None},
         "action": {"dtype": "float32", "shape": (8,), "names": None},
     }
+    if poses:
+        for name, width in (("observation.left_eef", 7), ("observation.right_eef", 7), ("action.eef", 14)):
+            features[name] = {"dtype": "float32", "shape": (width,), "names": None}
 
     def frame(episode, t, rng):
         q = (0.04 * t + 0.1 * episode + rng.normal(0, 0.01, 6)).astype(np.float32)
         fingers = np.array([0.02, 0.02, 0.5], np.float32)
         commands = np.array([1.0 if t > 4 else -1.0, -1.0 if t > 4 else 1.0], np.float32)
-        return {"observation.state": np.r_[q, fingers], "action": np.r_[q + 0.03, commands].astype(np.float32)}
+        target_q = (q + 0.03).astype(np.float32)
+        out = {"observation.state": np.r_[q, fingers], "action": np.r_[target_q, commands]}
+        if poses:  # the poses of the joints as stored, so that forward kinematics of the dataset gives them back
+            current, target = poses(q), poses(target_q)
+            out |= {
+                "observation.left_eef": current[:7].astype(np.float32),
+                "observation.right_eef": current[7:].astype(np.float32),
+                "action.eef": target.astype(np.float32),
+            }
+        return out
 
     return _write(root, "bimanual", features, frame)
