@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from ablate import atomic
 from ablate.api.results import ReportResult
 from ablate.errors import InputError
-from ablate.layout import MANIFEST
+from ablate.layout import MANIFEST, OFFLINE_DIR, TRIALS_DIR
+from ablate.trials import has_trials
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +46,12 @@ def report(
     tested as declared, the rest marked exploratory. The options are `ablate report`'s flags; bad input raises
     `InputError`. A file that cannot be written is named in `ReportResult.failed` (the others are written). A sweep
     directory whose planned runs have not all written trials is refused (`InputError`) unless `partial`: then every
-    file names the missing runs and what that does to the pairing (`ablate/report/incomplete.py`)."""
+    file names the missing runs and what that does to the pairing (`ablate/report/incomplete.py`).
+
+    A sweep directory whose runs also measured their offline error (`ablate.offline_table`) gets an "Offline error"
+    section; one with offline errors but no closed-loop trials is compared on them alone (`ablate/report/offline.py`:
+    only `alpha`, `correction`, `title` and `partial` apply, another option is an `InputError`); one with neither is
+    an `InputError` ("no trials and no offline metrics")."""
     from ablate.report.incomplete import incompleteness
     from ablate.report.sweep import add_confirmatory
     from ablate.report.write import write_report
@@ -55,6 +61,24 @@ def report(
 
     given = _is_table(trials)
     if not given and _offline_only(Path(trials)):
+        unused = {
+            "--by": any(str(b).strip() for b in ([by] if isinstance(by, str) else by)),
+            "--margin": margin is not None,
+            "--rate-ci": rate_ci != "wilson",
+            "--delta-ci": delta_ci != "newcombe",
+            "--exact-test": exact_test != "boschloo",
+            "--pairs": pairs != "baseline",
+            "--no-cmh-continuity": not cmh_continuity,
+            "--resamples": resamples != 10_000,
+            "--preregistration": preregistration is not None,
+        }
+        if any(unused.values()):
+            raise InputError.single(
+                ", ".join(f for f, on in unused.items() if on),
+                "",
+                f"{trials} has no closed-loop trials, only offline errors: its report compares the arms' errors "
+                "(t interval, Wilcoxon, --correction, --alpha); these flags belong to a report on success",
+            )
         return _offline(Path(trials), baseline, Path(out), title, alpha, correction, partial)
     table = trials if given else read_table(Path(trials))
     if given:
@@ -106,6 +130,12 @@ def report(
 
         result["pairs"] = all_pairs(cells(table, design, str(source)), design, options)
         result["verdicts"] += pairs_lines(result["pairs"])
+    if not given:  # the runs' offline error on held-out episodes, where they measured it: its own section
+        from ablate.report.offline import sweep_offline
+
+        offline = sweep_offline(Path(trials), baseline, alpha, correction) if Path(trials).is_dir() else None
+        if offline is not None:
+            result["offline"] = offline
     if gap is not None:
         result["incomplete"] = gap.to_json()
     name = "trial table" if given else source.name
@@ -119,6 +149,18 @@ def read_table(path: Path) -> pd.DataFrame:
 
     if not path.exists():
         raise InputError.single(path, "", "no such file or folder; expected a trial table (parquet/CSV) or sweep dir")
+    if (path / MANIFEST).is_file() and not has_trials(path):
+        from ablate.offline_table import has_offline
+
+        if not has_offline(path):
+            planned = len((atomic.read_json(path / MANIFEST) or {}).get("runs", []))
+            raise InputError.single(
+                path,
+                "",
+                f"no trials and no offline metrics: none of the sweep's {planned} planned runs has written closed-loop "
+                f"trials ({TRIALS_DIR}/, from eval.targets) or offline errors on held-out episodes ({OFFLINE_DIR}/, "
+                "from data.val_fraction > 0); `ablate status` shows whether they are still running or failed",
+            )
     try:
         return read_trials(path)
     except (OSError, ValueError) as e:
@@ -147,7 +189,6 @@ def make_design(table: pd.DataFrame, baseline: str, by: Sequence[str] | str, sou
 def _offline_only(path: Path) -> bool:
     """A sweep without closed-loop trials whose runs measured their offline error (`ablate.offline_table`)."""
     from ablate.offline_table import has_offline
-    from ablate.trials import has_trials
 
     return path.is_dir() and not has_trials(path) and has_offline(path)
 

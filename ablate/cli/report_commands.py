@@ -141,6 +141,10 @@ def _echo(result, seconds: float) -> None:
         typer.echo("exploratory:")
     for line in analysis["verdicts"]:
         typer.echo(f"- {line}")
+    if analysis.get("offline"):  # the runs' offline error beside their success
+        typer.echo("offline error (lower is better):")
+        for line in analysis["offline"]["verdicts"]:
+            typer.echo(f"- {line}")
     typer.echo(f"{len(analysis['comparisons'])} comparison(s) in {seconds:.1f} s; wrote:")
     for path in result.paths:
         typer.echo(f"  {path}")

@@ -4,8 +4,11 @@ un-normalised with the statistics it trained with, turned into absolute targets 
 normalisation or mixture: every arm is measured on the same chunks of the same held-out episodes.
 
 Which datasets: the study's target (`data.target`) when set, else every dataset the run trains on. Which chunks:
-the validation split's (the same for every arm sharing `data.split_seed` and `data.val_fraction`), at most
-`MAX_CHUNKS` of them, chosen by the split seed and the dataset's name — never by the run's seed."""
+the validation split's (a seeded permutation of the dataset's episodes: the same for every arm sharing
+`data.split_seed` and `data.val_fraction`), at most `MAX_CHUNKS` of them, chosen by the split seed and the dataset's
+name — never by the run's seed or its loader's sampling. The row records those settings (and `data.horizon`,
+`data.frame_step`), and the report refuses to compare arms whose settings differ: they were measured on other
+chunks. The flow noise of the sampled chunks comes from the run's seed: seed s draws the same noise in every arm."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from ablate.data.source import EmbodimentSource
 from ablate.data.support import FrameUnsupported, eef_source
 from ablate.model.build import batch_tensors
 from ablate.model.policy import VLAPolicy
-from ablate.offline_table import METRICS
+from ablate.offline_table import METRICS, SETTINGS
 from ablate.seeding import derived_seed
 
 MAX_CHUNKS = 256
@@ -90,9 +93,9 @@ def _errors(
                 sums.setdefault(name, []).append(value)
     policy.train()
     means = {name: float(np.mean(values)) if values else None for name, values in sums.items()}
-    return {"embodiment": source.embodiment.name, "dataset": source.name, "chunks": len(picks)} | {
-        name: means.get(name) for name in METRICS
-    }
+    settings = {column: getattr(data, key.removeprefix("data.")) for column, key in SETTINGS.items()}
+    where = {"embodiment": source.embodiment.name, "dataset": source.name, "chunks": len(picks)}
+    return where | settings | {name: means.get(name) for name in METRICS}
 
 
 def _kinematics(source: EmbodimentSource):

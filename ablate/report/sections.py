@@ -47,6 +47,10 @@ def sections(result: dict) -> list[Section]:
         if rows:
             out.append(Section(f"{c['label']}: progress", head, rows, _progress_note(c, o, seeds)))
     out += pairs_sections(result.get("pairs", []))
+    if result.get("offline"):  # the runs' offline error too: its own tables, its own family, its own Left out
+        from ablate.report.offline import offline_sections  # imports the writer, which imports this module
+
+        out += offline_sections(result["offline"])
     head, rows = left_out_rows(result)
     if rows:
         note = "Targets, seeds and comparisons that are in the table but in none of the tests above, and why."

@@ -72,6 +72,11 @@ def sweep_report(spec: SweepSpec, root: Path, table=None) -> dict | None:
         print(f"no report: {e}", flush=True)
         return None
     add_confirmatory(result, table, root, options)
+    from ablate.report.offline import sweep_offline
+
+    offline = sweep_offline(root, baseline, options.alpha, options.correction)
+    if offline is not None:  # the runs' offline error too: an "Offline error" section
+        result["offline"] = offline
     written = write_report(result, root / REPORT_DIR, f"{spec.name}: {spec.description or 'sweep report'}")
     for line in [*written.warnings, *(f"{name} not written: {why}" for name, why in written.failed.items())]:
         print(f"report: {line}", flush=True)
@@ -91,7 +96,11 @@ def _offline_sweep_report(spec: SweepSpec, root: Path) -> dict | None:
         return None
     baseline = spec.report.baseline if spec.report else spec.hypotheses.tests[0].baseline
     title = f"{spec.name}: {spec.description or 'sweep report'} (offline error)"
-    return offline_report(read_offline(root), baseline, root / REPORT_DIR, title, 0.05, "holm", root).result
+    try:
+        return offline_report(read_offline(root), baseline, root / REPORT_DIR, title, 0.05, "holm", root).result
+    except InputError as e:  # e.g. the arms measured on different chunks: say why, the runs themselves are done
+        print(f"no report: {e}", flush=True)
+        return None
 
 
 def add_confirmatory(result: dict, table, source: Path, options, record_path: Path | None = None) -> None:
