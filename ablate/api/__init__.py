@@ -29,7 +29,7 @@ from ablate.api.results import (
     TrainResult,
     TuneResult,
 )
-from ablate.api.runs import evaluate, train
+from ablate.api.runs import evaluate, load_policy, train
 from ablate.api.sweeps import dry_run, plan, run_sweep, status
 from ablate.api.tuning import tune
 from ablate.errors import InputError
@@ -50,6 +50,7 @@ __all__ = [
     "TuneResult",
     "dry_run",
     "evaluate",
+    "load_policy",
     "plan",
     "report",
     "run_sweep",

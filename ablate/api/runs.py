@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ablate.api.results import EvalResult, TrainResult
+
+if TYPE_CHECKING:
+    from ablate.policy import LoadedPolicy
 
 
 def evaluate(
@@ -55,3 +59,11 @@ def train(
     from ablate.launch.single_run import run_single
 
     return run_single(recipe, list(overrides), out=out, seed=seed, recipes=recipes, log=log)
+
+
+def load_policy(run: str | Path, embodiment: str | None = None, **options) -> LoadedPolicy:
+    """A trained run as a policy, from its checkpoint alone (`ablate.policy.load_policy`: `predict`, `select_action`
+    on raw LeRobot-named observations; `options`: device, n_action_steps, log). Imports torch."""
+    from ablate.policy import load_policy as load
+
+    return load(run, embodiment, **options)

@@ -22,6 +22,7 @@ from ablate.jobs.entry import JobContext
 from ablate.model.build import batch_tensors, build_policy
 from ablate.model.flow import draw
 from ablate.model.policy import VLAPolicy
+from ablate.policy.bundle import BUNDLE_KEY, policy_bundle
 from ablate.seeding import derived_seed
 from ablate.testbed.datasets import ensure_testbed
 from ablate.train.parallel import model_state, shard_fully
@@ -47,7 +48,10 @@ def run(ctx: JobContext) -> dict[str, Any]:
             _say_once(ctx, config, normalization)
         policy = build_policy(config, ctx.run.seed).to(device)
         trainee = VlaTrainee(config, policy, normalization, ctx.run.seed, ctx.rank, ctx.world_size, device)
-        steps = train_stages(ctx, trainee, device, {CHECKPOINT_KEY: normalization.to_state()})
+        # every checkpoint is a policy on its own: statistics, config, descriptions, robots (`ablate.policy`)
+        run = {k: getattr(ctx.run, k) for k in ("id", "name", "sweep", "arm", "levels", "seed")}
+        carried = {CHECKPOINT_KEY: normalization.to_state(), BUNDLE_KEY: policy_bundle(config, run)}
+        steps = train_stages(ctx, trainee, device, carried)
         if distributed and config.train.parallel == "fsdp":
             policy = _unsharded(ctx, policy, device)
         if not ctx.is_main:
