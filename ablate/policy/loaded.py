@@ -213,6 +213,10 @@ def load_policy(
     except (CorruptCheckpoints, BundleError) as e:
         raise InputError.single(path, "", str(e)) from None
     dataset = _choose(bundle.datasets, bundle.run, bundle.config, embodiment, path, say)
+    backbone = bundle.config.model.backbone.path
+    if backbone and not Path(backbone).expanduser().is_dir():
+        # The pretrained backbone's architecture and tokenizer are read from it (its weights come from the checkpoint).
+        say(f"the run's backbone is {backbone}: its config and tokenizer are read from there (hub or cache)")
     model = build_policy(bundle.config, int(bundle.run.get("seed", 0)))
     model.load_state_dict(state["model"])
     where = torch.device(device) if device is not None else _default_device()

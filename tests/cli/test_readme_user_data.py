@@ -8,13 +8,19 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 
 from tests.conftest import REPO
 from tests.data import user_datasets
 
 
+def readme_text() -> str:
+    return (REPO / "README.md").read_text()
+
+
 def _section() -> str:
-    return (REPO / "README.md").read_text().split("\n## Your own robot and data\n", 1)[1].split("\n## ", 1)[0]
+    return readme_text().split("\n## Your own robot and data\n", 1)[1].split("\n## ", 1)[0]
 
 
 def readme_commands(block: int = 0) -> list[str]:
@@ -43,6 +49,16 @@ def test_the_readme_user_data_commands_work_as_written(project):
         assert done.code == 0, f"{command}\n{done.stdout}\n{done.stderr[-2000:]}"
     assert (mine / "so100_pick.ablate.yaml").is_file()
     assert (project.root / "runs" / "so100" / "checkpoints").is_dir()
+    # "A trained run as a policy": the README's Python, run with the data and the embodiment files gone
+    shutil.move(project.root / "data", project.root / "data-gone")
+    script = re.search(
+        r"^```python\n(.*?)^```$", readme_text().split("\n## A trained run as a policy", 1)[1], flags=re.S | re.M
+    ).group(1)
+    done = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper")
+    assert f"{names} (8, 6)" in done.stdout
+    assert "policy so100: so100 with dataset so100_pick's statistics, frame joint_abs" in done.stderr
 
 
 def test_the_readme_study_over_two_datasets_runs_and_reports_as_written(project):
