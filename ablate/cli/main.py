@@ -11,6 +11,7 @@ from ablate.cli import (
     data_commands,
     power_commands,
     report_commands,
+    serve_commands,
     sweep_commands,
     table_commands,
     testbed_commands,
@@ -30,6 +31,7 @@ blind_commands.register(app)
 power_commands.register(app)
 data_commands.register(app)
 report_commands.register(app)
+serve_commands.register(app)
 sweep_commands.register(app)
 table_commands.register(app)
 testbed_commands.register(app)

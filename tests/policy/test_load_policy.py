@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,40 +15,18 @@ import torch
 import ablate
 from ablate.errors import InputError
 from ablate.policy.observation import ObservationError
-from tests.conftest import REPO
 from tests.data import user_datasets
-
-ROBOTS = REPO / "tests" / "data" / "robots"
-TRAIN = ("train.batch_size=8", "train.budget={unit: samples, per_run: 32}", "data.root=data/mine")
+from tests.policy import trained
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> Path:
     """Two runs in a project folder: joint_delta on SO-100 + ALOHA (target SO-100), eef_rel on the SO-100 (poses by
     its URDF). Then the datasets and the embodiment files are moved away: the checkpoints must do without them."""
-    root = tmp_path_factory.mktemp("policy")
-    mine = root / "data" / "mine"
-    user_datasets.so100(mine / "so100_pick")
-    user_datasets.aloha(mine / "aloha_insert")
-    (root / "embodiments").mkdir()
-    for name in ("so100.yaml", "so100.urdf", "aloha.yaml"):
-        shutil.copy(ROBOTS / name, root / "embodiments" / name)
-    env = os.environ | {"HF_HOME": str(root / "hf"), "HF_LEROBOT_HOME": str(root / "hf" / "lerobot")}
-
-    def ablate_cli(*args: str) -> None:
-        done = subprocess.run(
-            [sys.executable, "-m", "ablate.cli.main", *args], cwd=root, env=env, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-
-    for name in ("so100_pick", "aloha_insert"):
-        ablate_cli("data", "describe", f"data/mine/{name}")
-    ablate_cli(
-        "train", "lerobot/tiny", "--out", "runs/mix", *TRAIN, "data.mixture={so100_pick: 1.0, aloha_insert: 1.0}",
-        "data.target=so100_pick", "data.action_frame=joint_delta",
-    )  # fmt: skip
-    ablate_cli("train", "lerobot/tiny", "--out", "runs/eef", *TRAIN, "data.mixture={so100_pick: 1.0}",
-               "data.action_frame=eef_rel")  # fmt: skip
+    root = trained.so100_project(tmp_path_factory.mktemp("policy"), aloha=True)
+    mixture = "data.mixture={so100_pick: 1.0, aloha_insert: 1.0}"
+    trained.train(root, "runs/mix", mixture, "data.target=so100_pick", "data.action_frame=joint_delta")
+    trained.train(root, "runs/eef", "data.mixture={so100_pick: 1.0}", "data.action_frame=eef_rel")
     _expected_chunks(root)  # what the training pipeline predicts, while the data are still there
     shutil.move(root / "data", root / "data-gone")
     shutil.move(root / "embodiments", root / "embodiments-gone")
