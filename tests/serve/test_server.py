@@ -32,10 +32,11 @@ def run(tmp_path_factory) -> Path:
     return trained.train(root, "runs/so100", "data.mixture={so100_pick: 1.0}")
 
 
-@pytest.fixture
-def server(run, tmp_path):
-    """`ablate serve RUN --port 0 --trials …`; yields (port, process, trial table); stopped with Ctrl-C (SIGINT)."""
-    table = tmp_path / "trials.csv"
+@pytest.fixture(scope="module")
+def server(run):
+    """`ablate serve RUN --port 0 --trials …`, one for the module's tests (in order; the last stops it with Ctrl-C);
+    yields (port, process, trial table)."""
+    table = run.parent.parent / "trials.csv"
     proc = subprocess.Popen(
         [sys.executable, "-m", "ablate.cli.main", "serve", str(run), "--port", "0", "--trials", str(table)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
