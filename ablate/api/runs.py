@@ -20,13 +20,15 @@ def evaluate(
     seed: int | None = None,
     out: str | Path | None = None,
     log: Callable[[str], None] | None = None,
+    env: str = "testbed",
 ) -> EvalResult:
-    """Closed-loop evaluation of a trained checkpoint on the testbed: `run` is a run directory (its latest
-    checkpoint) or one of its `checkpoints/ckpt-*.pt` files. `targets`: "Robot/task,…", or a list of "Robot/task" or
-    (robot, task) (default: the run's config's eval targets); `trials`: episodes per target; `seed`: the episode
-    seeds (default: the run's seed); `out`: a trial table file to write (.parquet or .csv); `log`: called with each
-    choice made for you (statistics computed for a target the checkpoint has none for). Imports torch. Bad input
-    (not a run, no checkpoint, no targets) raises `InputError`."""
+    """Closed-loop evaluation of a trained checkpoint: `run` is a run directory (its latest checkpoint) or one of
+    its `checkpoints/ckpt-*.pt` files. `targets`: "Robot/task,…", or a list of "Robot/task" or (robot, task)
+    (default: the run's config's eval targets); `trials`: episodes per target; `seed`: the episode seeds (default:
+    the run's seed); `out`: a trial table file to write (.parquet or .csv); `env`: the environment `targets` run in
+    (`ablate.envs`: testbed, metaworld, or one registered); `log`: called with each choice made for you (statistics
+    computed for a target the checkpoint has none for). Imports torch. Bad input (not a run, no checkpoint, no
+    targets) raises `InputError`."""
     from ablate.errors import InputError
     from ablate.evaluate.checkpoint import evaluate_checkpoint
 
@@ -34,7 +36,7 @@ def evaluate(
         raise InputError.single("--trials", "", f"expected at least 1 episode per target, got {trials}")
     text = targets if isinstance(targets, str) else ",".join(t if isinstance(t, str) else "/".join(t) for t in targets)
     path = Path(out) if out is not None else None
-    table = evaluate_checkpoint(Path(run), text, trials, seed, path, log=log or (lambda _line: None))
+    table = evaluate_checkpoint(Path(run), text, trials, seed, path, log=log or (lambda _line: None), env=env)
     return EvalResult(table, path)
 
 

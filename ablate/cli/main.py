@@ -9,6 +9,7 @@ import typer
 from ablate.cli import (
     blind_commands,
     data_commands,
+    env_commands,
     power_commands,
     report_commands,
     serve_commands,
@@ -30,6 +31,7 @@ app = typer.Typer(
 blind_commands.register(app)
 power_commands.register(app)
 data_commands.register(app)
+env_commands.register(app)
 report_commands.register(app)
 serve_commands.register(app)
 sweep_commands.register(app)

@@ -100,6 +100,7 @@ class TrainConfig(Frozen):
 class EvalTarget(Frozen):
     robot: str
     task: str | None = None  # None: the run's `data.task`
+    env: str = "testbed"  # the environment adapter it runs in (`ablate.envs`: testbed, metaworld, or registered)
 
 
 class EvalConfig(Frozen):

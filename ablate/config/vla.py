@@ -130,8 +130,10 @@ class VlaConfig(RunConfig):
 
 def evaluation_summary(config: VlaConfig) -> str:
     """One line on how the run is evaluated, printed before it trains: nothing about evaluation is left unsaid."""
-    targets = [f"{t.robot}/{t.task or config.data.task}" for t in config.eval.targets]
+    where = {"testbed": "the robosuite testbed"}
+    targets = [f"{t.robot}/{t.task or config.data.task} in {where.get(t.env, t.env)}" for t in config.eval.targets]
     if targets and config.eval.trials:
-        each = f"{config.eval.trials} trials each"
-        return f"evaluation: closed loop on the robosuite testbed, {each} on {', '.join(targets)}"
+        return f"evaluation: closed loop, {config.eval.trials} trials each on {', '.join(targets)}"
+    if targets:
+        return "evaluation: eval.trials is 0, so no closed loop: offline metrics on the held-out episodes only"
     return "evaluation: no closed-loop targets (eval.targets): offline metrics on the held-out episodes only"

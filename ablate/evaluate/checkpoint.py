@@ -1,4 +1,5 @@
-"""`ablate eval CHECKPOINT`: rebuild a run's policy from its checkpoint and run the closed loop on chosen targets.
+"""`ablate eval CHECKPOINT`: rebuild a run's policy from its checkpoint and run the closed loop on chosen targets,
+in the testbed or another environment (`--env`, `ablate.envs`).
 
 The normalisation statistics come from the checkpoint (what the run trained with). Only a target the run neither
 trained nor was planned to evaluate on — or a checkpoint written before checkpoints held statistics — has its
@@ -19,7 +20,7 @@ from ablate.naming import eval_targets
 
 
 def evaluate_checkpoint(
-    path: Path, targets: str, trials: int, seed: int | None, out: Path | None, log=print
+    path: Path, targets: str, trials: int, seed: int | None, out: Path | None, log=print, env: str = "testbed"
 ) -> pd.DataFrame:
     from ablate.evaluate.closed_loop import evaluate_targets
     from ablate.jobs.checkpoints import CheckpointStore, CorruptCheckpoints
@@ -41,7 +42,7 @@ def evaluate_checkpoint(
     config = RunConfig.of(run.config)
     if not isinstance(config, VlaConfig):
         raise InputError.single(path, "", f"job kind '{config.job}' has no closed-loop evaluation (only vla)")
-    chosen = tuple(EvalTarget(**t) for t in eval_targets(targets, path)) if targets else config.eval.targets
+    chosen = tuple(EvalTarget(**t, env=env) for t in eval_targets(targets, path)) if targets else config.eval.targets
     if not chosen:
         raise InputError.single(path, "--targets", "the run's config names no eval targets; give --targets")
     config = config.model_copy(update={"eval": config.eval.model_copy(update={"targets": chosen, "trials": trials})})

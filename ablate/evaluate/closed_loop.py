@@ -1,64 +1,69 @@
-"""Closed-loop evaluation on the testbed: the policy's chunks (normalised, in the run's action frame) are
-un-normalised with the target robot's statistics — those the run trained with, in the mode it trained with —
-converted to absolute targets by the episode runner, and executed. Episode seeds depend only on (run seed,
-target, trial), so every arm meets the same scenes."""
+"""Closed-loop evaluation in any environment (`ablate.envs`): the run's policy as `ablate.policy` serves it — the
+observation read through the target dataset's description and normalised with the statistics the run trained
+with, the chunk un-normalised in the mode it trained with and turned into absolute targets in its frame — drives
+the environment's adapter, `eval.execute` steps of each chunk before predicting again. Episode seeds depend only
+on (run seed, target, trial), so every arm meets the same scenes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 
 from ablate.config import EvalTarget, VlaConfig
-from ablate.data.datasets import frame_of, target_path
-from ablate.data.embodiments import embodiment
-from ablate.data.inputs import Padding, dim_mask, observation_inputs, unnormalize_actions
+from ablate.data.datasets import target_path
 from ablate.data.normalize import RunNormalization
+from ablate.envs.adapter import Environment, environment
 from ablate.model.policy import VLAPolicy
+from ablate.policy import LoadedPolicy
+from ablate.policy.bundle import dataset_on_disk
 from ablate.seeding import episode_seed
 
 
-class PolicyAdapter:
-    """obs → [H, arm + 1] labels in the frame (what `testbed.runner.run_episode` expects)."""
+@dataclass(frozen=True)
+class Episode:
+    seed: int
+    success: bool
+    progress: float | None
+    steps: int
 
-    def __init__(
-        self,
-        policy: VLAPolicy,
-        config: VlaConfig,
-        normalization: RunNormalization,
-        target: EvalTarget,
-        instruction: str,
-        device: torch.device,
-    ):
-        self.policy, self.device, self.instruction = policy, device, instruction
-        self.stats = normalization.of(target_path(config.data, target).name)
-        self.mode = normalization.mode
-        self.padding = Padding.of(config.data)
-        self.embodiment = embodiment(target.robot)
-        # The testbed's robots (robosuite): one arm, one gripper command.
-        self.action_dim = frame_of(config.data).arm_dim(self.embodiment.arm_dof, arms=1) + 1
-        self.images = config.model.images
-        self.generator = torch.Generator()
 
-    def reset(self, seed: int) -> None:
-        """The policy's noise for one episode: seeded like the scene, so a trial is reproducible."""
-        self.generator.manual_seed(seed)
+def run_episode(env: Environment, policy: LoadedPolicy, seed: int) -> Episode:
+    """One seeded episode: the policy's noise and the scene both seeded with `seed`; it ends at success, when the
+    environment says so, or at its horizon."""
+    policy.reset(seed)
+    obs = env.reset(seed)
+    success, progress, steps = False, None, 0
+    while steps < env.horizon:
+        step = env.step(policy.select_action(obs))
+        steps += 1
+        obs, success, progress = step.observation, step.success, step.progress
+        if step.success or step.done:
+            break
+    return Episode(seed, bool(success), progress, steps)
 
-    def __call__(self, obs) -> np.ndarray:
-        environment = obs.environment_state if self.policy.environment_in is not None else None
-        inputs = observation_inputs(
-            np.r_[obs.joint_pos, obs.gripper_qpos], self.stats, self.padding, environment_state=environment
-        )
-        inputs["action_dim_mask"] = dim_mask(self.action_dim, self.padding.action)
-        tensors = {k: torch.as_tensor(v, dtype=torch.float32, device=self.device)[None] for k, v in inputs.items()}
-        tensors["tokens"], tensors["token_mask"] = (t.to(self.device) for t in self.policy.tokenize([self.instruction]))
-        if self.images:
-            views = np.stack([obs.images[c] for c in self.embodiment.cameras]).transpose(0, 3, 1, 2) / 255.0
-            tensors["images"] = torch.as_tensor(views[None], dtype=torch.float32, device=self.device)
-            tensors["camera_mask"] = torch.ones(1, len(views), device=self.device)
-        chunk = self.policy.sample_actions(tensors, generator=self.generator)[0, :, : self.action_dim]
-        return unnormalize_actions(chunk.float().cpu().numpy().astype(np.float64), self.stats, self.mode)
+
+def target_policy(
+    model: VLAPolicy,
+    config: VlaConfig,
+    normalization: RunNormalization,
+    target: EvalTarget,
+    run_seed: int,
+    device: torch.device,
+) -> LoadedPolicy:
+    """The run's policy for a target's robot: its dataset's description and statistics."""
+    dataset = dataset_on_disk(config, target_path(config.data, target))
+    run = {"id": "evaluation", "seed": run_seed}
+    return LoadedPolicy(model, config, run, dataset, normalization, device, config.eval.execute)
+
+
+def open_environment(config: VlaConfig, target: EvalTarget) -> Environment:
+    frame_kind = "joint" if config.data.action_frame.startswith("joint") else "eef"
+    image_size = config.data.testbed.image_size if config.data.testbed else 64
+    task = target.task or config.data.task
+    return environment(target.env)(target.robot, task, action=frame_kind, images=config.model.images,
+                                   image_size=image_size)  # fmt: skip
 
 
 def evaluate_targets(
@@ -70,32 +75,22 @@ def evaluate_targets(
     on_trial=None,
 ) -> list[dict[str, Any]]:
     """One row per trial for every `eval.targets` entry: success, progress, episode seed, steps."""
-    from ablate.testbed.env import TestbedEnv
-    from ablate.testbed.runner import controller_for, run_episode
-    from ablate.testbed.tasks import task as testbed_task
-
-    frame, rows = frame_of(config.data), []
-    image_size = config.data.testbed.image_size if config.data.testbed else 64
-    policy.eval()
+    rows = []
     for target in config.eval.targets:
-        robot, task_name = target.robot, target.task or config.data.task
-        env = TestbedEnv(
-            robot, task_name, images=config.model.images, image_size=image_size, controller=controller_for(frame)
-        )
-        instruction = testbed_task(task_name).instruction
-        adapter = PolicyAdapter(policy, config, normalization, target, instruction, device)
+        task = target.task or config.data.task
+        acting = target_policy(policy, config, normalization, target, run_seed, device)
+        env = open_environment(config, target)
         try:
             for trial in range(config.eval.trials):
-                seed = episode_seed(run_seed, "eval", robot, task_name, trial)
-                adapter.reset(seed)
-                result = run_episode(env, frame, adapter, seed, execute=config.eval.execute)
+                seed = episode_seed(run_seed, "eval", target.robot, task, trial)
+                result = run_episode(env, acting, seed)
                 rows.append(
                     {
-                        "embodiment": robot,
-                        "task": task_name,
+                        "embodiment": target.robot,
+                        "task": task,
                         "trial": trial,
                         "success": int(result.success),
-                        "progress": float(result.progress),
+                        "progress": float("nan") if result.progress is None else float(result.progress),
                         "episode_seed": seed,
                         "steps": result.steps,
                     }

@@ -56,7 +56,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
             policy = _unsharded(ctx, policy, device)
         if not ctx.is_main:
             return {}
-        metrics = _closed_loop(ctx, policy, normalization, device) if config.eval.targets else {}
+        closed_loop = config.eval.targets and config.eval.trials  # targets with 0 trials: no closed loop
+        metrics = _closed_loop(ctx, policy, normalization, device) if closed_loop else {}
         # success first: what status shows
         metrics |= offline_metrics(policy, config, normalization, ctx.run.seed, device)
         metrics |= _offline_errors(ctx, policy, normalization, device)
@@ -141,7 +142,7 @@ def _closed_loop(
     def on_trial(row):
         print(
             f"[{run.name}] eval {row['embodiment']}/{row['task']} trial {row['trial'] + 1}/{trials}: "
-            f"{'success' if row['success'] else 'fail'} (progress {row['progress']:.2f})",
+            f"{'success' if row['success'] else 'fail'} (progress {row['progress']:.2f}, {row['steps']} steps)",
             flush=True,
         )
 
@@ -151,7 +152,8 @@ def _closed_loop(
     summary = {}
     for (robot, task), group in table.groupby(["embodiment", "task"]):
         summary[f"success/{robot}/{task}"] = float(group["success"].mean())
-        summary[f"progress/{robot}/{task}"] = float(group["progress"].mean())
+        if group["progress"].notna().any():  # an environment may define no progress (Meta-World)
+            summary[f"progress/{robot}/{task}"] = float(group["progress"].mean())
     return {"success": float(table["success"].mean())} | summary
 
 

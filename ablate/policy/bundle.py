@@ -44,19 +44,25 @@ def policy_bundle(config: VlaConfig, run: dict[str, Any]) -> dict[str, Any]:
     }
     datasets, embodiments = {}, {}
     for key in all_dataset_keys(config):
-        path = dataset_path(config.data, key)
-        description = check_dataset(path, rows=False, description=description_of(config.data, path))
-        robot = find_embodiment(description.embodiment)
-        info = read_info(path)
-        datasets[path.name] = {
-            "description": description.model_dump(mode="json") | {"embodiment": robot.name},
-            "features": {k: info["features"][k] for k in _features_read(description) if k in info["features"]},
-            "fps": info.get("fps"),
-            "robot_type": info.get("robot_type"),
+        found = dataset_on_disk(config, dataset_path(data, key))
+        datasets[found.name] = {
+            "description": found.description.model_dump(mode="json") | {"embodiment": found.embodiment.name},
+            "features": found.features,
+            "fps": found.fps,
+            "robot_type": found.robot_type,
         }
-        embodiments[robot.name] = _embodiment_entry(robot)
+        embodiments[found.embodiment.name] = _embodiment_entry(found.embodiment)
     return {"format": FORMAT, "run": run, "config": config.model_dump(mode="json"), "datasets": datasets,
             "embodiments": embodiments}  # fmt: skip
+
+
+def dataset_on_disk(config: VlaConfig, path: Path) -> BundledDataset:
+    """What a policy needs of one of the run's datasets, read from the dataset and its description."""
+    description = check_dataset(path, rows=False, description=description_of(config.data, path))
+    robot = find_embodiment(description.embodiment)
+    info = read_info(path)
+    features = {k: info["features"][k] for k in _features_read(description) if k in info["features"]}
+    return BundledDataset(path.name, description, robot, features, info.get("fps"), info.get("robot_type"))
 
 
 def _features_read(description: DatasetDescription) -> list[str]:

@@ -6,6 +6,7 @@ A run without closed-loop targets is fine: it reports offline metrics on its hel
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ablate.config import RunConfig, VlaConfig
@@ -42,6 +43,9 @@ def evaluation_problems(config: VlaConfig) -> list[tuple[str, str]]:
         )
     for i, target in enumerate(config.eval.targets):
         where, task = f"eval.targets.{i}", target.task or data.task
+        if target.env != "testbed":
+            problems += _environment_problems(config, where, target)
+            continue
         robot, task = testbed_dataset(target.robot, task)
         if robot not in EMBODIMENTS or task not in TASKS:
             problems.append(
@@ -71,6 +75,31 @@ def evaluation_problems(config: VlaConfig) -> list[tuple[str, str]]:
                 )
             )
     return problems
+
+
+def _environment_problems(config: VlaConfig, where: str, target) -> list[tuple[str, str]]:
+    """A target in another environment: the adapter registered, the run's frame one it takes, and the target's
+    dataset there (its description reads the observations, its statistics un-normalise the actions)."""
+    from ablate.data.datasets import target_path
+    from ablate.envs.adapter import Unsupported, environment
+
+    name = f"{target.robot}/{target.task or config.data.task} in {target.env}"
+    try:
+        adapter = environment(target.env)
+    except Unsupported as e:
+        return [(f"{where}.env", f"{where}.env: {e}")]
+    except ImportError as e:
+        return [(f"{where}.env", f"{where}.env: the adapter of {target.env} cannot be imported ({e})")]
+    kind = "joint" if config.data.action_frame.startswith("joint") else "eef"
+    if kind not in getattr(adapter, "actions", ("joint", "eef")):
+        return [(f"{where}.env", f"{where}: {name} takes {' or '.join(adapter.actions)} actions, and this run "
+                 f"trains in {config.data.action_frame}: train in a joint frame")]  # fmt: skip
+    path = target_path(config.data, target)
+    if not path.is_dir() and Path(config.data.root).is_dir():  # no data.root here at all: noted by the mixture check
+        why = "its description reads the observations, its statistics un-normalise the actions"
+        fix = "record it (`ablate env record`) or train on it"
+        return [(where, f"{where}: {name} needs the dataset {path} ({why}), which is not there: {fix}")]
+    return []
 
 
 def evaluation_notes(configs: list[dict[str, Any]]) -> list[str]:

@@ -137,7 +137,10 @@ def make_plan(spec_path: str | Path, recipes: str | Path | None = None) -> Plan:
     combos = expand_grid(factors, spec.grid, doc)
     shared = [make_override(k, v, join_key("overrides", k), tree.is_group) for k, v in spec.overrides.items()]
     if spec.evaluate is not None:  # the spec's evaluation is every arm's: the same targets and trials
-        targets = [t.model_dump() for t in spec.evaluate.targets]
+        # `env` goes into each target (eval.targets.N.env); the testbed, the default, is left out so that the arm
+        # ids of testbed studies stay what they were
+        env = {} if spec.evaluate.env == "testbed" else {"env": spec.evaluate.env}
+        targets = [t.model_dump() | env for t in spec.evaluate.targets]
         shared += [
             make_override("eval.targets", targets, "evaluate.targets", tree.is_group),
             make_override("eval.trials", spec.evaluate.trials, "evaluate.trials", tree.is_group),

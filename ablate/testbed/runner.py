@@ -40,14 +40,15 @@ def run_episode(env: TestbedEnv, frame: Frame, policy: Policy, seed: int, execut
         current = obs.joint_pos if frame.is_joint else obs.eef_pose
         targets, gripper = to_targets(frame, current, np.asarray(policy(obs), dtype=np.float64), gripper_dims=1)
         for target, grip in list(zip(targets, gripper, strict=True))[: execute or len(targets)]:
-            obs = env.step(_command(frame, obs, target, float(grip[0])))
+            obs = env.step(command(frame, obs, target, float(grip[0])))
             steps += 1
             if env.success or steps >= env.task.horizon:
                 break
     return EpisodeResult(seed, env.success, env.progress, dict(env.reached), steps)
 
 
-def _command(frame: Frame, obs: Observation, target: np.ndarray, grip: float) -> np.ndarray:
+def command(frame: Frame, obs: Observation, target: np.ndarray, grip: float) -> np.ndarray:
+    """The controller's input for one absolute target: joint targets as they are, an EEF pose as the OSC delta."""
     if frame.is_joint:
         return np.r_[target, np.clip(grip, -1, 1)]
     dp = (target[:3] - obs.eef_pose[:3]) / POS_SCALE

@@ -12,7 +12,8 @@ from ablate.data.datasets import build_loader, run_normalization
 from ablate.data.inputs import unnormalize_actions
 from ablate.data.normalize import RunNormalization
 from ablate.data.source import EmbodimentSource
-from ablate.evaluate.closed_loop import PolicyAdapter
+from ablate.evaluate.closed_loop import target_policy
+from ablate.model.build import build_policy
 from tests.testbed.test_datasets import vla_config
 
 
@@ -31,15 +32,12 @@ def test_training_normalisation_inverts_exactly_in_evaluation(testbed_root, mode
     assert np.abs(back - raw).max() < 1e-5
 
 
-def test_the_adapter_uses_the_runs_statistics_and_mode_and_survives_a_checkpoint(testbed_root):
+def test_the_evaluated_policy_uses_the_runs_statistics_and_mode_and_survives_a_checkpoint(testbed_root):
     config = vla_config(testbed_root, normalization="quantile", testbed=None, max_state_dim=16, max_action_dim=10)
     saved = RunNormalization.from_state(run_normalization(config).to_state())  # as a checkpoint holds it
-    adapter = PolicyAdapter(_Policy(), config, saved, EvalTarget(robot="Panda"), "lift", torch.device("cpu"))
-    assert adapter.mode == "quantile"
-    assert np.array_equal(adapter.stats["actions"].q99, saved.of("Panda_lift")["actions"].q99)
+    model = build_policy(config, 0)
+    policy = target_policy(model, config, saved, EvalTarget(robot="Panda"), 0, torch.device("cpu"))
+    assert policy.mode == "quantile"
+    assert np.array_equal(policy.stats["actions"].q99, saved.of("Panda_lift")["actions"].q99)
     with pytest.raises(KeyError, match="no normalisation statistics for dataset 'UR5e_lift'"):
-        PolicyAdapter(_Policy(), config, saved, EvalTarget(robot="UR5e"), "lift", torch.device("cpu"))
-
-
-class _Policy:
-    environment_in = None
+        target_policy(model, config, saved, EvalTarget(robot="UR5e"), 0, torch.device("cpu"))

@@ -80,7 +80,7 @@ def test_a_run_without_targets_says_it_reports_offline_metrics_only(project, min
 def test_the_testbed_recipe_says_where_it_evaluates(project):
     done = project.cli("plan", REPO / "experiments" / "quickstart.yaml")
     assert done.code == 0, done.stderr
-    assert "note: evaluation: closed loop on the robosuite testbed, 20 trials each on Panda/lift" in done.stdout
+    assert "note: evaluation: closed loop, 20 trials each on Panda/lift in the robosuite testbed" in done.stdout
 
 
 def test_a_value_the_recipe_leaves_to_you_is_required(project, mine):
