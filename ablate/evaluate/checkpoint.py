@@ -50,7 +50,9 @@ def evaluate_checkpoint(
     policy = build_policy(config, run.seed)
     policy.load_state_dict(state["model"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    rows = evaluate_targets(policy.to(device), config, normalization, run.seed if seed is None else seed, device)
+    bundled = _bundled(state, path)
+    seed = run.seed if seed is None else seed
+    rows = evaluate_targets(policy.to(device), config, normalization, seed, device, bundled=bundled)
     identity = {"sweep": run.sweep, "arm": run.arm, "run": run.id, "seed": run.seed, **run.levels}
     table = pd.DataFrame([identity | r for r in rows])
     if out is not None:
@@ -78,3 +80,10 @@ def _normalization(config: VlaConfig, state: dict, log):
     for name in extra.by_dataset:
         log(f"{name}: not a dataset this run trained or evaluated on; its statistics are computed from it")
     return RunNormalization(normalization.mode, normalization.frame, normalization.by_dataset | extra.by_dataset)
+
+
+def _bundled(state: dict, path: Path) -> dict:
+    """The datasets the checkpoint carries (descriptions, features, robots): evaluation needs no training data."""
+    from ablate.policy.bundle import BUNDLE_KEY, read_bundle
+
+    return read_bundle(state, path).datasets if BUNDLE_KEY in state else {}

@@ -17,7 +17,7 @@ from ablate.data.normalize import RunNormalization
 from ablate.envs.adapter import Environment, environment
 from ablate.model.policy import VLAPolicy
 from ablate.policy import LoadedPolicy
-from ablate.policy.bundle import dataset_on_disk
+from ablate.policy.bundle import BundledDataset, dataset_on_disk
 from ablate.seeding import episode_seed
 
 
@@ -51,9 +51,12 @@ def target_policy(
     target: EvalTarget,
     run_seed: int,
     device: torch.device,
+    bundled: dict[str, BundledDataset] | None = None,
 ) -> LoadedPolicy:
-    """The run's policy for a target's robot: its dataset's description and statistics."""
-    dataset = dataset_on_disk(config, target_path(config.data, target))
+    """The run's policy for a target's robot: its dataset's description and statistics — from the checkpoint's
+    bundle when it holds that dataset (`bundled`: the data may be gone), else read from the dataset."""
+    path = target_path(config.data, target)
+    dataset = (bundled or {}).get(path.name) or dataset_on_disk(config, path)
     run = {"id": "evaluation", "seed": run_seed}
     return LoadedPolicy(model, config, run, dataset, normalization, device, config.eval.execute)
 
@@ -73,12 +76,14 @@ def evaluate_targets(
     run_seed: int,
     device: torch.device,
     on_trial=None,
+    bundled: dict[str, BundledDataset] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per trial for every `eval.targets` entry: success, progress, episode seed, steps."""
+    """One row per trial for every `eval.targets` entry: success, progress, episode seed, steps. `bundled`: the
+    datasets a checkpoint carries (`ablate.policy.bundle`), used where the data are not at hand."""
     rows = []
     for target in config.eval.targets:
         task = target.task or config.data.task
-        acting = target_policy(policy, config, normalization, target, run_seed, device)
+        acting = target_policy(policy, config, normalization, target, run_seed, device, bundled)
         env = open_environment(config, target)
         try:
             for trial in range(config.eval.trials):

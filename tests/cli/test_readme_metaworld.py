@@ -36,7 +36,7 @@ def test_the_readme_metaworld_study_runs(project):
     assert done.code == 0, done.stdout[-3000:] + done.stderr[-3000:]
     sweep = project.root / "sweeps" / spec["name"]
     results = json.loads((sweep / "report" / "results.json").read_text())
-    assert results["comparisons"] and results["comparisons"][0]["arm"] == "mixture=pooled"
+    assert [c["label"] for c in results["comparisons"]] == ["pooled vs reach_only"]
     import pandas as pd
 
     trials = pd.read_parquet(sweep / "trials")

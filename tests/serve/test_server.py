@@ -5,6 +5,7 @@ a client that vanishes mid-request harms nobody, and trials recorded through the
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,8 +29,12 @@ STATE = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], np.float32)
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
+    """A trained SO-100 run whose training data and embodiment files are then moved away: it serves without them."""
     root = trained.so100_project(tmp_path_factory.mktemp("serve"))
-    return trained.train(root, "runs/so100", "data.mixture={so100_pick: 1.0}")
+    run = trained.train(root, "runs/so100", "data.mixture={so100_pick: 1.0}")
+    shutil.move(root / "data", root / "data-gone")
+    shutil.move(root / "embodiments", root / "embodiments-gone")
+    return run
 
 
 @pytest.fixture(scope="module")
