@@ -20,15 +20,15 @@ def evaluate(
     seed: int | None = None,
     out: str | Path | None = None,
     log: Callable[[str], None] | None = None,
-    env: str = "testbed",
+    env: str | None = None,
 ) -> EvalResult:
     """Closed-loop evaluation of a trained checkpoint: `run` is a run directory (its latest checkpoint) or one of
     its `checkpoints/ckpt-*.pt` files. `targets`: "Robot/task,…", or a list of "Robot/task" or (robot, task)
     (default: the run's config's eval targets); `trials`: episodes per target; `seed`: the episode seeds (default:
-    the run's seed); `out`: a trial table file to write (.parquet or .csv); `env`: the environment `targets` run in
-    (`ablate.envs`: testbed, metaworld, or one registered); `log`: called with each choice made for you (statistics
-    computed for a target the checkpoint has none for). Imports torch. Bad input (not a run, no checkpoint, no
-    targets) raises `InputError`."""
+    the run's seed); `out`: a trial table file to write (.parquet or .csv); `env`: where `targets` run
+    (`ablate.envs`: testbed, metaworld, or one registered; default: the run's own targets' environment, else the
+    testbed); `log`: called with each choice made for you. Imports torch. Bad input (not a run, no checkpoint, no
+    targets, an environment that cannot take the run's actions) raises `InputError`."""
     from ablate.errors import InputError
     from ablate.evaluate.checkpoint import evaluate_checkpoint
 

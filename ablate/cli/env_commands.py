@@ -49,7 +49,13 @@ def record(
     except Unsupported as e:
         raise InputError.single("--tasks" if "task" in str(e) else env, "", str(e)) from None
     for task in names:
-        summary = record_expert(env, robot, task, episodes, out, seed, log=typer.echo)
+        try:
+            summary = record_expert(env, robot, task, episodes, out, seed, log=typer.echo)
+        except ValueError as e:  # no expert to record with
+            raise InputError.single(env, "", str(e)) from None
+        except RuntimeError as e:  # the expert keeps failing: nothing of this task was kept
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from None
         typer.echo(
             f"{summary['dataset']}: {summary['episodes']} episodes ({summary['attempts']} attempts) in "
             f"{summary['seconds']:.0f} s"

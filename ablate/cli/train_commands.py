@@ -42,7 +42,7 @@ def evaluate(
     trials: Annotated[int, typer.Option(min=1, help="episodes per target")] = 10,
     seed: Annotated[int | None, typer.Option(help="episode seeds (default: the run's seed)")] = None,
     out: Annotated[Path | None, typer.Option(help="trial table to write (parquet or csv)")] = None,
-    env: Annotated[str, typer.Option(help="where --targets run: testbed, metaworld or a registered one")] = "testbed",
+    env: Annotated[str | None, typer.Option(help="where --targets run: testbed, metaworld, or registered")] = None,
 ) -> None:
     """Closed-loop evaluation of a trained checkpoint (testbed or --env); prints success per target."""
     from ablate import api

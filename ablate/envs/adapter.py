@@ -11,9 +11,10 @@
 - Observations are dicts in LeRobot's feature naming, as the environment's datasets record them
   (`observation.state`, `observation.environment_state`, `observation.images.<camera>`, `task`), so a policy reads
   them through its dataset's description exactly as in training (`ablate.policy`).
-- An action is absolute, in the robot's command space, in the layout the policy returns (`LoadedPolicy.predict`:
-  joint targets, or EEF target poses per arm, then the grippers). `action` says which the adapter will be given:
-  "joint" for joint frames, "eef" for EEF frames; an adapter that cannot take one raises `Unsupported`.
+- An action is absolute, in the robot's command space and the embodiment's order: the arm targets (every arm's
+  joints, or 7 values per arm: an EEF target pose, xyz + quaternion xyzw), then every gripper's command.
+  `action` says which the adapter will be given: "joint" for joint frames, "eef" for EEF frames; an adapter that
+  cannot take one raises `Unsupported`.
 - `reset(seed)` gives the same scene for the same seed, in every arm: paired episodes.
 - `Step.success` is the environment's own verdict (an episode succeeds once it has succeeded); `progress` in
   [0, 1], or None where the environment defines none.

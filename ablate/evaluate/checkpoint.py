@@ -20,8 +20,10 @@ from ablate.naming import eval_targets
 
 
 def evaluate_checkpoint(
-    path: Path, targets: str, trials: int, seed: int | None, out: Path | None, log=print, env: str = "testbed"
+    path: Path, targets: str, trials: int, seed: int | None, out: Path | None, log=print, env: str | None = None
 ) -> pd.DataFrame:
+    """`env`: where `targets` run (default: the environment of the run's own targets when they share one, else the
+    testbed); without `targets` the run's own targets run where they say."""
     from ablate.evaluate.closed_loop import evaluate_targets
     from ablate.jobs.checkpoints import CheckpointStore, CorruptCheckpoints
     from ablate.jobs.contract import Run
@@ -42,9 +44,17 @@ def evaluate_checkpoint(
     config = RunConfig.of(run.config)
     if not isinstance(config, VlaConfig):
         raise InputError.single(path, "", f"job kind '{config.job}' has no closed-loop evaluation (only vla)")
+    if env is not None and not targets:
+        raise InputError.single("--env", "", "--env says where --targets run: give --targets too")
+    if targets and env is None:
+        own = {t.env for t in config.eval.targets}
+        env = own.pop() if len(own) == 1 else "testbed"
+        log(f"--targets run in {env} (the run's own targets'; --env for another)" if own or config.eval.targets
+            else "--targets run in the testbed (--env for another)")  # fmt: skip
     chosen = tuple(EvalTarget(**t, env=env) for t in eval_targets(targets, path)) if targets else config.eval.targets
     if not chosen:
         raise InputError.single(path, "--targets", "the run's config names no eval targets; give --targets")
+    _check_environments(config, chosen)
     config = config.model_copy(update={"eval": config.eval.model_copy(update={"targets": chosen, "trials": trials})})
     normalization = _normalization(config, state, log)
     policy = build_policy(config, run.seed)
@@ -87,3 +97,22 @@ def _bundled(state: dict, path: Path) -> dict:
     from ablate.policy.bundle import BUNDLE_KEY, read_bundle
 
     return read_bundle(state, path).datasets if BUNDLE_KEY in state else {}
+
+
+def _check_environments(config: VlaConfig, targets: tuple[EvalTarget, ...]) -> None:
+    """Each target's environment known and able to take this run's actions: refused before a model is built."""
+    from ablate.envs.adapter import Unsupported, environment
+
+    kind = "joint" if config.data.action_frame.startswith("joint") else "eef"
+    for target in targets:
+        try:
+            adapter = environment(target.env)
+        except Unsupported as e:
+            raise InputError.single("--env", "", str(e)) from None
+        if kind not in getattr(adapter, "actions", ("joint", "eef")):
+            raise InputError.single(
+                "--env",
+                "",
+                f"{target.env} takes {' or '.join(adapter.actions)} actions; this run trains in "
+                f"{config.data.action_frame}",
+            )

@@ -58,7 +58,8 @@ def target_policy(
     path = target_path(config.data, target)
     dataset = (bundled or {}).get(path.name) or dataset_on_disk(config, path)
     run = {"id": "evaluation", "seed": run_seed}
-    return LoadedPolicy(model, config, run, dataset, normalization, device, config.eval.execute)
+    # actions in the embodiment's order (arm targets, then grippers): the adapters' contract
+    return LoadedPolicy(model, config, run, dataset, normalization, device, config.eval.execute, recorded_layout=False)
 
 
 def open_environment(config: VlaConfig, target: EvalTarget) -> Environment:

@@ -25,6 +25,7 @@ from ablate.data.description import DatasetDescription
 from ablate.data.embodiment_file import ROBOSUITE_PREFIX, Embodiment
 from ablate.data.embodiments import embodiment as find_embodiment
 from ablate.data.features import FeatureRef
+from ablate.data.normalize import CHECKPOINT_KEY
 
 BUNDLE_KEY = "policy"
 FORMAT = 1
@@ -50,6 +51,7 @@ def policy_bundle(config: VlaConfig, run: dict[str, Any]) -> dict[str, Any]:
             "features": found.features,
             "fps": found.fps,
             "robot_type": found.robot_type,
+            "joint_only": found.joint_only,
         }
         embodiments[found.embodiment.name] = _embodiment_entry(found.embodiment)
     return {"format": FORMAT, "run": run, "config": config.model_dump(mode="json"), "datasets": datasets,
@@ -62,7 +64,8 @@ def dataset_on_disk(config: VlaConfig, path: Path) -> BundledDataset:
     robot = find_embodiment(description.embodiment)
     info = read_info(path)
     features = {k: info["features"][k] for k in _features_read(description) if k in info["features"]}
-    return BundledDataset(path.name, description, robot, features, info.get("fps"), info.get("robot_type"))
+    joint_only = any(path == dataset_path(config.data, k) for k in config.data.joint_only)
+    return BundledDataset(path.name, description, robot, features, info.get("fps"), info.get("robot_type"), joint_only)
 
 
 def _features_read(description: DatasetDescription) -> list[str]:
@@ -95,6 +98,7 @@ class BundledDataset:
     features: dict[str, Any]
     fps: float | None
     robot_type: str | None
+    joint_only: bool = False  # read as joint-only data in training: EEF poses by kinematics, recorded ones ignored
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ def read_bundle(state: dict[str, Any], source: Path, model_dir: Path | None = No
     """The policy entry of a loaded checkpoint. Kinematic model files are written to `model_dir` (a temporary
     folder when None; forward kinematics reads them once, when built)."""
     entry = state.get(BUNDLE_KEY)
+    if entry is None and CHECKPOINT_KEY not in state:
+        raise BundleError(f"{source}: not a policy's checkpoint (no statistics, no policy bundle): only vla runs are")
     if entry is None:
         raise BundleError(
             f"{source}: this checkpoint holds no policy bundle (written by an ablate older than load_policy): "
@@ -128,6 +134,7 @@ def read_bundle(state: dict[str, Any], source: Path, model_dir: Path | None = No
             d["features"],
             d.get("fps"),
             d.get("robot_type"),
+            bool(d.get("joint_only", False)),
         )
         for name, d in entry["datasets"].items()
     }

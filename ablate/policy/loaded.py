@@ -49,7 +49,10 @@ class LoadedPolicy:
         normalization: RunNormalization,
         device: torch.device,
         n_action_steps: int,
+        recorded_layout: bool = True,
     ):
+        """`recorded_layout`: actions in the recorded action feature's order where they fill it (robot code); False:
+        always the embodiment's order, arm targets then grippers (the environment adapters' contract)."""
         self.model, self.config, self.run, self.dataset, self.device = model.eval(), config, run, dataset, device
         self.embodiment = dataset.embodiment
         self.frame = frame_of(config.data)
@@ -59,8 +62,8 @@ class LoadedPolicy:
         d = dataset.description
         self.gripper_dims = sum(g.action_dims for g in self.embodiment.grippers)
         self.action_dim = self.frame.arm_dim(self.embodiment.arm_dof, len(self.embodiment.arms)) + self.gripper_dims
-        self.layout: ActionLayout = action_layout(dataset, self.frame)
-        self.current_source = "joints" if self.frame.is_joint else eef_source(d, self.embodiment)
+        self.layout: ActionLayout = action_layout(dataset, self.frame, recorded=recorded_layout)
+        self.current_source = "joints" if self.frame.is_joint else eef_source(d, self.embodiment, dataset.joint_only)
         self._fk = None
         if self.current_source == "kinematics":
             from ablate.data.kinematics import ForwardKinematics
@@ -128,9 +131,10 @@ class LoadedPolicy:
         self._generator.manual_seed(int(self.run.get("seed", 0) if seed is None else seed))
 
     @torch.no_grad()
-    def predict(self, obs: dict[str, Any]) -> np.ndarray:
+    def predict(self, obs: dict[str, Any], generator: torch.Generator | None = None) -> np.ndarray:
         """[horizon, D] absolute targets (see `action_names`) for a raw observation: the features its dataset's
-        description reads (`observation.state`, cameras `observation.images.*`, …) and `task` (the instruction)."""
+        description reads (`observation.state`, cameras `observation.images.*`, …) and `task` (the instruction).
+        `generator`: the flow noise's (default: the policy's own, seeded by `reset`)."""
         d = self.dataset.description
         joints = read_refs(obs, d.state.joints, self.dataset, "state.joints")
         grippers = read_refs(obs, d.state.grippers, self.dataset, "state.grippers")
@@ -146,7 +150,7 @@ class LoadedPolicy:
             views = camera_images(obs, self.dataset)
             batch["images"] = torch.as_tensor(views[None], device=self.device)
             batch["camera_mask"] = torch.ones(1, len(views), device=self.device)
-        chunk = self.model.sample_actions(batch, generator=self._generator)[0, :, : self.action_dim]
+        chunk = self.model.sample_actions(batch, generator=generator or self._generator)[0, :, : self.action_dim]
         labels = unnormalize_actions(chunk.float().cpu().numpy().astype(np.float64), self.stats, self.mode)
         from ablate.data.frames import to_targets
 
@@ -219,7 +223,14 @@ def load_policy(
         say(f"the run's backbone is {backbone}: its config and tokenizer are read from there (hub or cache)")
     model = build_policy(bundle.config, int(bundle.run.get("seed", 0)))
     model.load_state_dict(state["model"])
-    where = torch.device(device) if device is not None else _default_device()
+    try:
+        where = torch.device(device) if device is not None else _default_device()
+    except (RuntimeError, TypeError) as e:
+        raise InputError.single("device", "", f"not a torch device: {device!r} ({e})") from None
+    if n_action_steps is not None and not 1 <= n_action_steps <= bundle.config.data.horizon:
+        raise InputError.single(
+            "n_action_steps", "", f"expected 1..{bundle.config.data.horizon} (the chunk's length), got {n_action_steps}"
+        )
     normalization = RunNormalization.from_state(state[CHECKPOINT_KEY])
     try:
         policy = LoadedPolicy(

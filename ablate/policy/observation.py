@@ -47,7 +47,12 @@ def read_refs(obs: dict[str, Any], refs: list[str], dataset: BundledDataset, rol
         if ref.feature not in obs:
             have = ", ".join(sorted(map(str, obs))) or "nothing"
             raise ObservationError(f"{role} reads {ref.text}: the observation has no {ref.feature!r} (it has {have})")
-        value = np.asarray(obs[ref.feature], dtype=np.float64).reshape(-1)
+        try:
+            value = np.asarray(obs[ref.feature], dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as e:
+            raise ObservationError(f"{role}: {ref.feature} is not an array of numbers ({e})") from None
+        if not np.isfinite(value).all():
+            raise ObservationError(f"{role}: {ref.feature} holds values that are not finite numbers: {value}")
         width = feature_width(dataset.features[ref.feature])
         if value.size != width:
             raise ObservationError(
@@ -74,7 +79,15 @@ def camera_images(obs: dict[str, Any], dataset: BundledDataset) -> np.ndarray:
             raise ObservationError(f"{camera}: expected one image (h, w, 3) or (3, h, w), got shape {image.shape}")
         if image.shape[0] != 3 and image.shape[-1] == 3:
             image = image.transpose(2, 0, 1)
-        image = image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32)
+        if image.dtype == np.uint8:
+            image = image.astype(np.float32) / 255.0
+        elif image.dtype.kind == "f" and image.size and float(image.min()) >= 0.0 and float(image.max()) <= 1.0:
+            image = image.astype(np.float32)
+        else:  # 0..255 in floats or ints would reach the model unscaled
+            raise ObservationError(
+                f"{camera}: expected uint8 (0..255) or floats in [0, 1], got {image.dtype} with values "
+                f"{image.min() if image.size else '–'}..{image.max() if image.size else '–'}"
+            )
         recorded = _image_hw(dataset.features.get(camera, {}))
         if recorded is not None and tuple(image.shape[1:]) != recorded:
             raise ObservationError(
@@ -96,8 +109,9 @@ def _image_hw(spec: dict[str, Any]) -> tuple[int, int] | None:
     return int(shape[0]), int(shape[1])
 
 
-def action_layout(dataset: BundledDataset, frame: Frame) -> ActionLayout:
-    """The layout of the absolute targets: one recorded action feature's order where they fill it exactly."""
+def action_layout(dataset: BundledDataset, frame: Frame, recorded: bool = True) -> ActionLayout:
+    """The layout of the absolute targets: one recorded action feature's order where they fill it exactly (and
+    `recorded`), else the embodiment's order."""
     e, d = dataset.embodiment, dataset.description
     if frame.is_joint:
         arm_refs, arm_names = d.action.joints, list(e.joint_names)
@@ -112,7 +126,7 @@ def action_layout(dataset: BundledDataset, frame: Frame) -> ActionLayout:
     ]
     names = arm_names + gripper_names
     internal = np.arange(len(names))
-    if arm_refs is None:  # EEF targets by forward kinematics: there is no recorded layout
+    if arm_refs is None or not recorded:  # EEF targets by forward kinematics: there is no recorded layout
         return ActionLayout(tuple(names), None, internal)
     refs = [FeatureRef.parse(r) for r in [*arm_refs, *d.action.grippers]]
     features = {r.feature for r in refs}

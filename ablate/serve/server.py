@@ -11,8 +11,8 @@ Observation keys are LeRobot's (`observation.state`, `observation.images.top`, `
 frame naming the problem (openpi-client raises it as an error) and the connection stays open; an internal error
 closes that connection only. The server keeps serving either way.
 
-Each new connection is a new episode: the flow noise is re-seeded with the run's seed, so a client replaying the
-same observations gets the same chunks. Requests are served one at a time (one model, one noise generator).
+Each new connection is a new episode with its own flow noise, seeded with the run's seed, so a client replaying the
+same observations gets the same chunks whatever other clients do. Requests are served one at a time (one model).
 
 A request `{"ablate.trial": {...}}` records a trial instead (`recorder.py`), when the server was started with a
 trial table or a blind study to record into."""
@@ -26,6 +26,8 @@ import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
+
+import torch
 
 from ablate.errors import InputError
 from ablate.policy import LoadedPolicy
@@ -72,14 +74,14 @@ class PolicyServer:
 
         peer = _peer(connection)
         self.log(f"{peer}: connected; a new episode (noise seeded with the run's seed)")
-        with self._lock:
-            self.policy.reset()
+        # this connection's own noise: another client's requests do not shift its chunks
+        noise = torch.Generator().manual_seed(int(self.policy.run.get("seed", 0)))
         try:
             await connection.send(pack(self.metadata()))
             async for frame in connection:
                 started = time.monotonic()
                 try:
-                    reply = await asyncio.to_thread(self._answer, unpack(frame))
+                    reply = await asyncio.to_thread(self._answer, unpack(frame), noise)
                 except (ProtocolError, ObservationError, RecordError, InputError) as e:
                     self.log(f"{peer}: bad request: {e}")
                     await connection.send(f"ablate serve: bad request: {_text(e)}")
@@ -98,17 +100,20 @@ class PolicyServer:
             pass
         self.log(f"{peer}: disconnected")
 
-    def _answer(self, message: Any) -> dict[str, Any]:
+    def _answer(self, message: Any, noise) -> dict[str, Any]:
+        """In a worker thread, one request at a time (the lock): the event loop keeps answering pings and health
+        checks meanwhile."""
         if not isinstance(message, dict):
             raise ProtocolError(f"expected a map of observation features, got {type(message).__name__}")
         if RECORD_KEY in message:
             if self.recorder is None:
                 raise RecordError("this server records no trials: start it with --trials FILE or --blind STUDY")
-            return {"recorded": self.recorder.record(message[RECORD_KEY])}
+            with self._lock:  # two operators never number the same trial
+                return {"recorded": self.recorder.record(message[RECORD_KEY])}
         obs = lerobot_names(message)
         with self._lock:
             started = time.monotonic()
-            chunk = self.policy.predict(obs)
+            chunk = self.policy.predict(obs, generator=noise)
             self.served += 1
         return {"actions": chunk, "policy_timing": {"infer_ms": 1000 * (time.monotonic() - started)}}
 

@@ -71,6 +71,19 @@ def test_a_run_is_evaluated_in_metaworld_by_seed(project):
     assert pd.read_csv(project / "again.csv")[["episode_seed", "success", "steps"]].equals(
         table[["episode_seed", "success", "steps"]]
     ), (out, again)  # the same seeds, the same episodes
+    import subprocess
+    import sys
+
+    def evaluate(*args: str):
+        return subprocess.run([sys.executable, "-m", "ablate.cli.main", "eval", str(run), *args], cwd=project,
+                              capture_output=True, text=True)  # fmt: skip
+
+    for args, message in (
+        (("--env", "metaworld"), "--env says where --targets run: give --targets too"),
+        (("--targets", "sawyer/reach", "--env", "metawrld"), "did you mean 'metaworld'"),
+    ):
+        refused = evaluate(*args)
+        assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr, args
 
 
 def test_targets_metaworld_cannot_run_are_refused_at_plan_time(project):

@@ -77,6 +77,9 @@ def test_openpi_client_gets_the_policys_chunks_and_its_metadata(run, server):
     expected = policy.predict({"observation.state": STATE, "task": "pick the cube 0"})
     np.testing.assert_allclose(reply["actions"], expected)
     assert reply["actions"].shape == (8, 6) and reply["server_timing"]["infer_ms"] > 0
+    other = WebsocketClientPolicy(host="127.0.0.1", port=port)  # its own episode: its own noise, seeded alike
+    second = other.infer({"observation.state": STATE, "task": "pick the cube 0"})["actions"]
+    np.testing.assert_allclose(second, expected)
     round_trips = []
     for _ in range(10):
         started = time.perf_counter()
