@@ -78,3 +78,24 @@ def environment(name: str) -> type:
         raise Unsupported(f"unknown environment '{name}'{did_you_mean(name, list(known))}; known: {', '.join(known)}")
     module, _, attr = known[name].partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def action_kind(frame: str) -> str:
+    """The action an adapter is given for a run trained in action frame `frame`: joint targets or EEF poses."""
+    return "joint" if frame.startswith("joint") else "eef"
+
+
+def refusal(env: str, frame: str) -> str | None:
+    """Why environment `env` cannot evaluate a run trained in `frame` (unknown, not importable, or not taking its
+    actions); None when it can. Imports the adapter's module only (its simulator is imported when it is built)."""
+    try:
+        adapter = environment(env)
+    except Unsupported as e:
+        return str(e)
+    except ImportError as e:
+        return f"the adapter of {env} cannot be imported ({e})"
+    takes = getattr(adapter, "actions", ACTIONS)
+    if action_kind(frame) not in takes:
+        fix = "a joint frame" if "joint" in takes else "an EEF frame"
+        return f"{env} takes {' or '.join(takes)} actions, and this run trains in {frame}: train in {fix}"
+    return None

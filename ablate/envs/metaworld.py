@@ -49,9 +49,10 @@ class MetaWorldEnvironment:
             raise Unsupported(f"Meta-World has no task '{task}'; it has {', '.join(known)}")
         self.robot = ROBOT
         self.instruction = self.name.replace("-", " ")
-        self.tasks = metaworld.MT1(env_name, seed=0).train_tasks
+        benchmark = metaworld.MT1(env_name, seed=0)
+        self.tasks = benchmark.train_tasks
         render = {"render_mode": "rgb_array", "camera_name": CAMERA, "width": image_size, "height": image_size}
-        self.env = metaworld.MT1(env_name, seed=0).train_classes[env_name](**(render if images else {}))
+        self.env = benchmark.train_classes[env_name](**(render if images else {}))
         self.images = images
         self.horizon = int(self.env.max_path_length)
         self._raw: np.ndarray | None = None

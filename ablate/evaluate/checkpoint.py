@@ -101,18 +101,9 @@ def _bundled(state: dict, path: Path) -> dict:
 
 def _check_environments(config: VlaConfig, targets: tuple[EvalTarget, ...]) -> None:
     """Each target's environment known and able to take this run's actions: refused before a model is built."""
-    from ablate.envs.adapter import Unsupported, environment
+    from ablate.envs.adapter import refusal
 
-    kind = "joint" if config.data.action_frame.startswith("joint") else "eef"
     for target in targets:
-        try:
-            adapter = environment(target.env)
-        except Unsupported as e:
-            raise InputError.single("--env", "", str(e)) from None
-        if kind not in getattr(adapter, "actions", ("joint", "eef")):
-            raise InputError.single(
-                "--env",
-                "",
-                f"{target.env} takes {' or '.join(adapter.actions)} actions; this run trains in "
-                f"{config.data.action_frame}",
-            )
+        refused = refusal(target.env, config.data.action_frame)
+        if refused:
+            raise InputError.single("--env", "", refused)

@@ -14,7 +14,7 @@ import torch
 from ablate.config import EvalTarget, VlaConfig
 from ablate.data.datasets import target_path
 from ablate.data.normalize import RunNormalization
-from ablate.envs.adapter import Environment, environment
+from ablate.envs.adapter import Environment, action_kind, environment
 from ablate.model.policy import VLAPolicy
 from ablate.policy import LoadedPolicy
 from ablate.policy.bundle import BundledDataset, dataset_on_disk
@@ -63,11 +63,11 @@ def target_policy(
 
 
 def open_environment(config: VlaConfig, target: EvalTarget) -> Environment:
-    frame_kind = "joint" if config.data.action_frame.startswith("joint") else "eef"
     image_size = config.data.testbed.image_size if config.data.testbed else 64
     task = target.task or config.data.task
-    return environment(target.env)(target.robot, task, action=frame_kind, images=config.model.images,
-                                   image_size=image_size)  # fmt: skip
+    adapter = environment(target.env)
+    kind = action_kind(config.data.action_frame)
+    return adapter(target.robot, task, action=kind, images=config.model.images, image_size=image_size)
 
 
 def evaluate_targets(

@@ -81,19 +81,12 @@ def _environment_problems(config: VlaConfig, where: str, target) -> list[tuple[s
     """A target in another environment: the adapter registered, the run's frame one it takes, and the target's
     dataset there (its description reads the observations, its statistics un-normalise the actions)."""
     from ablate.data.datasets import target_path
-    from ablate.envs.adapter import Unsupported, environment
+    from ablate.envs.adapter import refusal
 
     name = f"{target.robot}/{target.task or config.data.task} in {target.env}"
-    try:
-        adapter = environment(target.env)
-    except Unsupported as e:
-        return [(f"{where}.env", f"{where}.env: {e}")]
-    except ImportError as e:
-        return [(f"{where}.env", f"{where}.env: the adapter of {target.env} cannot be imported ({e})")]
-    kind = "joint" if config.data.action_frame.startswith("joint") else "eef"
-    if kind not in getattr(adapter, "actions", ("joint", "eef")):
-        return [(f"{where}.env", f"{where}: {name} takes {' or '.join(adapter.actions)} actions, and this run "
-                 f"trains in {config.data.action_frame}: train in a joint frame")]  # fmt: skip
+    refused = refusal(target.env, config.data.action_frame)
+    if refused:
+        return [(f"{where}.env", f"{where}.env: {refused}")]
     path = target_path(config.data, target)
     if not path.is_dir() and Path(config.data.root).is_dir():  # no data.root here at all: noted by the mixture check
         why = "its description reads the observations, its statistics un-normalise the actions"
